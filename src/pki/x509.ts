@@ -7,6 +7,6 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(globalThis.crypto);
+x509.cryptoProvider.set(crypto);
 
 export { x509 };
