@@ -1,0 +1,49 @@
+/**
+ * createApp: middleware order, routes, and the mapping of every error and
+ * unknown route to problem+json. The only module besides src/index.ts that
+ * sees every layer.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { depsFromEnv } from "./deps.ts";
+import { ApiError } from "./errors.ts";
+import { requestId } from "./http/middleware/request-id.ts";
+import { renderThrown } from "./http/problem.ts";
+import { caRoutes } from "./http/routes/ca.ts";
+import { certificateRoutes } from "./http/routes/certificates.ts";
+import { healthRoutes } from "./http/routes/health.ts";
+import type { AppEnv } from "./http/types.ts";
+
+/** Largest request body accepted (a CSR plus names fits easily). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use(requestId);
+  app.use(async (c, next) => {
+    c.set("deps", depsFromEnv(c.env ?? {}));
+    await next();
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.route("/", healthRoutes);
+  app.route("/", caRoutes);
+  app.route("/", certificateRoutes);
+  const allowed: Record<string, string> = { "/v1/certificates": "POST", "/v1/certificates/sign": "POST", "/v1/ca": "GET, HEAD", "/healthz": "GET, HEAD" };
+  for (const [path, allow] of Object.entries(allowed)) {
+    app.all(path, (c) => {
+      throw new ApiError("method_not_allowed", `${c.req.method} is not supported on ${path}`, { headers: { Allow: allow } });
+    });
+  }
+  app.notFound((c) => {
+    throw new ApiError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+  });
+  app.onError((error, c) => renderThrown(error, c.get("requestId") ?? crypto.randomUUID()));
+  return app;
+}

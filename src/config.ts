@@ -1,0 +1,65 @@
+/**
+ * Env → Config: the only reader of environment variables and secrets. The
+ * result is checked once per isolate and cached for the same inputs, so a
+ * misconfiguration is reported clearly and consistently on every request.
+ */
+import { parseDuration } from "./pki/duration.ts";
+
+/** Bindings and vars the worker reads (wrangler.toml [vars] and secrets). */
+export interface Env {
+  /** Issuing CA private key, PKCS#8 PEM (secret). */
+  CA_KEY?: string;
+  /** Issuing CA certificate first, then intermediates, optionally the self-signed root (PEM). */
+  CA_CERT?: string;
+  /** Trust anchors served as ca.crt (PEM); defaults to CA_CERT's self-signed last certificate. */
+  CA_TRUST?: string;
+  /** JSON list of API tokens (hashes only), see src/store/secret-tokens.ts. */
+  API_TOKENS?: string;
+  /** Longest lifetime a certificate may have, e.g. "397d". */
+  MAX_TTL?: string;
+  /** Lifetime when a request names none, e.g. "90d". */
+  DEFAULT_TTL?: string;
+  /** Public base URL of this service, e.g. https://ca.example.com. */
+  PUBLIC_URL?: string;
+}
+
+export interface Config {
+  maxTtlSeconds: number;
+  defaultTtlSeconds: number;
+  publicUrl: string | undefined;
+}
+
+export const DEFAULT_MAX_TTL = "397d";
+export const DEFAULT_TTL = "90d";
+
+let cached: { key: string; value: Config | string } | undefined;
+
+/** Returns the checked config, or a message saying which variable is wrong. */
+export function loadConfig(env: Env): Config | string {
+  const key = JSON.stringify([env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL]);
+  if (cached?.key === key) return cached.value;
+  const value = checkConfig(env);
+  cached = { key, value };
+  return value;
+}
+
+function checkConfig(env: Env): Config | string {
+  const max = parseDuration(env.MAX_TTL || DEFAULT_MAX_TTL);
+  if (!max.ok) return `MAX_TTL is not a duration such as "397d": ${JSON.stringify(env.MAX_TTL)}`;
+  const def = parseDuration(env.DEFAULT_TTL || DEFAULT_TTL);
+  if (!def.ok) return `DEFAULT_TTL is not a duration such as "90d": ${JSON.stringify(env.DEFAULT_TTL)}`;
+  const publicUrl = env.PUBLIC_URL?.trim() || undefined;
+  if (publicUrl !== undefined) {
+    try {
+      const u = new URL(publicUrl);
+      if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
+    } catch {
+      return `PUBLIC_URL is not an http(s) URL: ${JSON.stringify(publicUrl)}`;
+    }
+  }
+  return {
+    maxTtlSeconds: max.value,
+    defaultTtlSeconds: Math.min(def.value, max.value),
+    publicUrl: publicUrl?.replace(/\/+$/, ""),
+  };
+}

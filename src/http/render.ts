@@ -1,0 +1,77 @@
+/**
+ * Renders an issued certificate in the format the caller asked for, by
+ * ?format= or the Accept header: JSON (default), a tar.gz of tls.crt /
+ * tls.key / ca.crt, or a Kubernetes Secret manifest.
+ */
+import type { Context } from "hono";
+import type { IssuedCertificate } from "../authority/mint-leaf.ts";
+import { ApiError } from "../errors.ts";
+import { K8S_NAME, K8S_NAMESPACE, kubernetesSecretYaml, tlsBundleTarGz } from "../pki/bundle.ts";
+import type { AppEnv } from "./types.ts";
+
+export const BUNDLE_FORMATS = ["json", "tar", "kubernetes-secret"] as const;
+export type BundleFormat = (typeof BUNDLE_FORMATS)[number];
+
+/** Defaults match Kuma's Helm chart and docs (controlPlane.tls.general.secretName). */
+export const DEFAULT_SECRET_NAME = "general-tls-certs";
+export const DEFAULT_SECRET_NAMESPACE = "kuma-system";
+
+export function negotiateFormat(c: Context<AppEnv>): BundleFormat {
+  const requested = c.req.query("format");
+  if (requested !== undefined) {
+    if ((BUNDLE_FORMATS as readonly string[]).includes(requested)) return requested as BundleFormat;
+    throw new ApiError("unsupported_format", `format must be one of ${BUNDLE_FORMATS.join(", ")}`, { errors: [{ pointer: "format", detail: `unknown format ${JSON.stringify(requested)}` }] });
+  }
+  const accept = (c.req.header("Accept") ?? "").toLowerCase();
+  if (/application\/(x-)?(gzip|gtar|tar)/.test(accept)) return "tar";
+  if (/(application|text)\/(x-)?yaml/.test(accept)) return "kubernetes-secret";
+  return "json";
+}
+
+export function issuedCertificateJson(cert: IssuedCertificate) {
+  return {
+    serial_number: cert.serialNumber,
+    certificate: cert.certificate,
+    chain: cert.chain,
+    ...(cert.privateKey !== undefined ? { private_key: cert.privateKey } : {}),
+    ca: cert.ca,
+    not_before: cert.notBefore.toISOString(),
+    not_after: cert.notAfter.toISOString(),
+    sha256_fingerprint: cert.sha256Fingerprint,
+    hostnames: cert.hostnames,
+    usage: cert.usages,
+    key_algorithm: cert.keyAlgorithm,
+  };
+}
+
+export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, format: BundleFormat): Promise<Response> {
+  // Responses may carry a private key: never store them in any cache.
+  c.header("Cache-Control", "no-store");
+  const bundle = { chain: cert.chain, privateKey: cert.privateKey, ca: cert.ca };
+  switch (format) {
+    case "json":
+      return c.json(issuedCertificateJson(cert), 201);
+    case "tar": {
+      const body = await tlsBundleTarGz(bundle, c.var.now);
+      const file = (cert.hostnames[0] ?? "bundle").replace(/[^a-z0-9.-]/gi, "_");
+      c.header("Content-Type", "application/gzip");
+      c.header("Content-Disposition", `attachment; filename="${file}.tar.gz"`);
+      return c.body(body as Uint8Array<ArrayBuffer>, 201);
+    }
+    case "kubernetes-secret": {
+      const name = c.req.query("name") ?? DEFAULT_SECRET_NAME;
+      const namespace = c.req.query("namespace") ?? DEFAULT_SECRET_NAMESPACE;
+      const errors = [];
+      if (name.length > 253 || !K8S_NAME.test(name)) errors.push({ pointer: "name", detail: "must be a DNS-1123 subdomain (lower case letters, digits, '-' and '.')" });
+      if (namespace.length > 63 || !K8S_NAMESPACE.test(namespace)) errors.push({ pointer: "namespace", detail: "must be a DNS-1123 label" });
+      if (errors.length > 0) throw new ApiError("validation_failed", "invalid Secret name or namespace", { errors });
+      const yaml = kubernetesSecretYaml(bundle, {
+        name,
+        namespace,
+        annotations: { "edgeca.dev/serial-number": cert.serialNumber, "edgeca.dev/not-after": cert.notAfter.toISOString() },
+      });
+      c.header("Content-Type", "application/yaml; charset=utf-8");
+      return c.body(yaml, 201);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * GET /healthz: the service's state and the CA's fingerprint and expiry;
+ * 503 problem+json saying what is wrong when the CA or config is unusable.
+ */
+import { Hono } from "hono";
+import { inspectCertificateAuthority } from "../../authority/certificate-authority.ts";
+import { ApiError } from "../../errors.ts";
+import { describeCaProblem, isNotConfigured } from "../../pki/certificate-authority.ts";
+import { requireConfig } from "../context.ts";
+import type { AppEnv } from "../types.ts";
+
+export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
+  requireConfig(c);
+  if (typeof c.var.deps.tokens === "string") throw new ApiError("config_invalid", c.var.deps.tokens);
+  const ca = await inspectCertificateAuthority(c.var.deps.caMaterial, c.var.now);
+  if (!ca.ok) throw new ApiError(isNotConfigured(ca.error) ? "ca_not_configured" : "ca_invalid", describeCaProblem(ca.error));
+  c.header("Cache-Control", "no-store");
+  return c.json({
+    status: "ok",
+    ca: {
+      subject: ca.value.certificate.subject,
+      sha256_fingerprint: ca.value.fingerprint,
+      key_algorithm: ca.value.keyAlgorithm,
+      not_after: ca.value.notAfter.toISOString(),
+    },
+    trust_anchors: ca.value.trust.certificates.length,
+  });
+});

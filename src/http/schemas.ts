@@ -1,0 +1,67 @@
+/**
+ * Request schemas (zod) and the one JSON body parser. Unknown fields are
+ * rejected: a typo such as "hostname" must not silently issue a default.
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { ApiError, type FieldError } from "../errors.ts";
+import { KEY_ALGORITHMS } from "../pki/keys.ts";
+import type { AppEnv } from "./types.ts";
+
+const Usage = z.enum(["server", "client"]);
+/** `"server"`, `["server"]`, `["server","client"]`: normalized to a sorted, de-duplicated list. */
+const Usages = z
+  .union([Usage, z.array(Usage).min(1).max(2)])
+  .default(["server"])
+  .transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[]);
+
+const Hostnames = z.array(z.string().max(1024)).min(1).max(100);
+
+export const IssueCertificateBody = z.strictObject({
+  hostnames: Hostnames,
+  usage: Usages,
+  key: z.enum(KEY_ALGORITHMS).default("ecdsa-p256"),
+  ttl: z.string().max(32).optional(),
+  common_name: z.string().max(256).optional(),
+});
+
+export const SignCsrBody = z.strictObject({
+  csr: z.string().min(1).max(32 * 1024),
+  hostnames: Hostnames.optional(),
+  usage: Usages,
+  ttl: z.string().max(32).optional(),
+  common_name: z.string().max(256).optional(),
+});
+
+function pointerOf(path: readonly PropertyKey[]): string {
+  return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+}
+
+function fieldErrors(error: z.ZodError): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) out.push({ pointer: pointerOf([...issue.path, key]), detail: "unknown field" });
+    } else {
+      out.push({ pointer: pointerOf(issue.path) || "/", detail: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Reads the body as JSON and validates it; 400 invalid_json / validation_failed otherwise. */
+export async function parseJsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_json", text.trim() === "" ? "the request body is empty; send a JSON object" : "the request body is not valid JSON (RFC 8259)");
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const errors = fieldErrors(result.error);
+    throw new ApiError("validation_failed", errors.map((e) => `${e.pointer}: ${e.detail}`).join("; "), { errors });
+  }
+  return result.data;
+}
