@@ -1,4 +1,11 @@
+/**
+ * Three tiers: unit (Node, pure src/pki and helpers), worker (inside workerd
+ * via @cloudflare/vitest-pool-workers, routes end to end) and interop (Node:
+ * OpenSSL and node:tls against bundles from the running service).
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { createTestAuthority } from "./test/helpers/test-authority.ts";
 
 export default defineConfig({
   test: {
@@ -8,6 +15,39 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(async () => {
+            const authority = await createTestAuthority();
+            return {
+              main: "./src/index.ts",
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  ...authority.bindings,
+                  // Test-only: the plaintext tokens and root, so tests can authenticate and verify.
+                  TEST_TOKENS: JSON.stringify(authority.tokens),
+                  TEST_ROOT_PEM: authority.rootPem,
+                  TEST_INTERMEDIATE_PEM: authority.intermediatePem,
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "interop",
+          include: ["test/interop/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

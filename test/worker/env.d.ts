@@ -1,0 +1,11 @@
+import type { Env as WorkerEnv } from "../../src/config.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_TOKENS: string;
+      TEST_ROOT_PEM: string;
+      TEST_INTERMEDIATE_PEM: string;
+    }
+  }
+}
