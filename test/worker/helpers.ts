@@ -1,0 +1,73 @@
+/** Helpers for driving the worker inside workerd. */
+import { env, exports } from "cloudflare:workers";
+import worker from "../../src/index.ts";
+import type { Env } from "../../src/config.ts";
+
+export const tokens = JSON.parse(env.TEST_TOKENS) as { admin: string; zoneA: string; reader: string; shortTtl: string };
+
+export interface CallOptions {
+  method?: string;
+  token?: string | undefined;
+  body?: unknown;
+  rawBody?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+function buildRequest(path: string, opts: CallOptions): Request {
+  const headers = new Headers(opts.headers);
+  if (opts.token) headers.set("Authorization", `Bearer ${opts.token}`);
+  let body: BodyInit | undefined = opts.rawBody;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers.set("Content-Type", "application/json");
+  }
+  return new Request(`http://edgeca.test${path}`, { method: opts.method ?? (body !== undefined ? "POST" : "GET"), headers, body: body ?? null });
+}
+
+/** Calls the worker through its real fetch entry (the SELF binding). */
+export function call(path: string, opts: CallOptions = {}): Promise<Response> {
+  return exports.default.fetch(buildRequest(path, opts));
+}
+
+/** Calls the worker's handler with a modified environment (misconfiguration tests). */
+export async function callWithEnv(overrides: Partial<Record<keyof Env, string | undefined>>, path: string, opts: CallOptions = {}): Promise<Response> {
+  const merged = { ...env, ...overrides } as Env;
+  return worker.fetch(buildRequest(path, opts) as never, merged);
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: string;
+  request_id: string;
+  errors?: { pointer: string; detail: string }[];
+  [k: string]: unknown;
+}
+
+export async function expectProblem(res: Response, status: number, code: string): Promise<Problem> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status} ${code}, got ${res.status}: ${text}`);
+  if (!res.headers.get("Content-Type")?.startsWith("application/problem+json")) throw new Error(`not problem+json: ${res.headers.get("Content-Type")}`);
+  const body = JSON.parse(text) as Problem;
+  if (body.code !== code) throw new Error(`expected code ${code}, got ${body.code}: ${text}`);
+  if (body.status !== status || !body.type.endsWith(code) || !body.title || body.request_id !== res.headers.get("X-Request-Id")) {
+    throw new Error(`malformed problem document: ${text}`);
+  }
+  return body;
+}
+
+export interface IssuedJson {
+  serial_number: string;
+  certificate: string;
+  chain: string;
+  private_key?: string;
+  ca: string;
+  not_before: string;
+  not_after: string;
+  sha256_fingerprint: string;
+  hostnames: string[];
+  usage: string[];
+  key_algorithm: string;
+}
