@@ -69,7 +69,7 @@ describe("POST /v1/certificates/sign", () => {
   it("rejects a CSR whose signature does not verify (no proof of possession, RFC 2986 §3)", async () => {
     const csr = await makeCsr(P256);
     const tampered = csr.der.slice();
-    tampered[tampered.length - 5] ^= 0x01;
+    tampered[tampered.length - 5] = tampered[tampered.length - 5]! ^ 0x01;
     await expectProblem(await call("/v1/certificates/sign", { token: tokens.admin, body: { csr: encodePem("CERTIFICATE REQUEST", tampered), hostnames: ["cp.example.com"] } }), 400, "csr_signature_invalid");
   });
 
