@@ -1,0 +1,523 @@
+/**
+ * Parses one DER certificate (RFC 5280 §4.1) into the fields path
+ * validation needs, once. Structural damage makes the parse fail (the block
+ * is "not a certificate"); problems a validator must report but that still
+ * leave a readable certificate (malformed, duplicate or unknown critical
+ * extensions, a negative serial) are collected in `problems`.
+ */
+import { toHex } from "../bytes.ts";
+import { err, ok, type Result } from "../result.ts";
+import {
+  DerError,
+  TAG,
+  children,
+  childrenOf,
+  expectTag,
+  raw,
+  readBitString,
+  readBoolean,
+  readIntegerBytes,
+  readOid,
+  readRoot,
+  readSmallInteger,
+  readString,
+  readTime,
+  value,
+  type Tlv,
+} from "./der.ts";
+
+export const OID = {
+  basicConstraints: "2.5.29.19",
+  keyUsage: "2.5.29.15",
+  extKeyUsage: "2.5.29.37",
+  subjectAltName: "2.5.29.17",
+  issuerAltName: "2.5.29.18",
+  nameConstraints: "2.5.29.30",
+  subjectKeyIdentifier: "2.5.29.14",
+  authorityKeyIdentifier: "2.5.29.35",
+  certificatePolicies: "2.5.29.32",
+  crlDistributionPoints: "2.5.29.31",
+  authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
+  ctPrecertificateScts: "1.3.6.1.4.1.11129.2.4.2",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  anyExtendedKeyUsage: "2.5.29.37.0",
+  rsaEncryption: "1.2.840.113549.1.1.1",
+  rsassaPss: "1.2.840.113549.1.1.10",
+  ecPublicKey: "1.2.840.10045.2.1",
+  ed25519: "1.3.101.112",
+  ed448: "1.3.101.113",
+  commonName: "2.5.4.3",
+} as const;
+
+/** keyUsage bits (RFC 5280 §4.2.1.3), bit i of the BIT STRING as 1 << i. */
+export const KU = {
+  digitalSignature: 1 << 0,
+  nonRepudiation: 1 << 1,
+  keyEncipherment: 1 << 2,
+  dataEncipherment: 1 << 3,
+  keyAgreement: 1 << 4,
+  keyCertSign: 1 << 5,
+  cRLSign: 1 << 6,
+  encipherOnly: 1 << 7,
+  decipherOnly: 1 << 8,
+} as const;
+
+export type PublicKeyInfo =
+  | { kind: "rsa"; bits: number; pss: boolean }
+  | { kind: "ec"; curve: string }
+  | { kind: "ed25519" }
+  | { kind: "ed448" }
+  | { kind: "unknown"; oid: string };
+
+export interface AlgorithmIdentifier {
+  oid: string;
+  /** The DER of the parameters element, or null when absent. */
+  params: Uint8Array | null;
+  /** The DER of the whole AlgorithmIdentifier, for comparing the two copies in a certificate. */
+  der: Uint8Array;
+}
+
+export interface IpSubtree {
+  address: Uint8Array;
+  mask: Uint8Array;
+}
+
+export interface NameConstraints {
+  permittedDns: string[];
+  excludedDns: string[];
+  permittedIp: IpSubtree[];
+  excludedIp: IpSubtree[];
+  /** Subtrees of other name forms (email, URI, directoryName), which this validator does not enforce. */
+  otherForms: number;
+}
+
+export interface CertificateExtensions {
+  basicConstraints?: { ca: boolean; pathLen: number | null };
+  keyUsage?: number;
+  extKeyUsage?: string[];
+  subjectAltName?: { dns: string[]; ip: Uint8Array[]; other: number; critical: boolean };
+  nameConstraints?: NameConstraints;
+  subjectKeyId?: Uint8Array;
+  authorityKeyId?: Uint8Array;
+}
+
+export type CertificateProblemCode =
+  | "invalid_certificate"
+  | "malformed_extension"
+  | "duplicate_extension"
+  | "unhandled_critical_extension";
+
+export interface CertificateProblem {
+  code: CertificateProblemCode;
+  message: string;
+}
+
+/** A certificate parsed once; byte fields are views into `der`. */
+export interface ParsedCertificate {
+  der: Uint8Array;
+  tbs: Uint8Array;
+  version: 1 | 2 | 3;
+  serialHex: string;
+  serialNegative: boolean;
+  signatureAlgorithm: AlgorithmIdentifier;
+  signature: Uint8Array;
+  issuerRaw: Uint8Array;
+  subjectRaw: Uint8Array;
+  issuer: string;
+  subject: string;
+  /** The most specific subject commonName, if any. */
+  commonName: string | null;
+  notBefore: number;
+  notAfter: number;
+  spki: Uint8Array;
+  publicKey: PublicKeyInfo;
+  extensions: CertificateExtensions;
+  /** Issuer name equals subject name (RFC 5280 §6.1: "self-issued"). */
+  selfIssued: boolean;
+  problems: CertificateProblem[];
+}
+
+export interface CertificateParseError {
+  reason: "not_a_certificate";
+  message: string;
+}
+
+const CURVES: Record<string, string> = {
+  "1.2.840.10045.3.1.7": "P-256",
+  "1.3.132.0.34": "P-384",
+  "1.3.132.0.35": "P-521",
+  "1.2.840.10045.3.1.1": "P-192",
+  "1.3.132.0.33": "P-224",
+  "1.3.132.0.10": "secp256k1",
+};
+
+const ATTRIBUTE_NAMES: Record<string, string> = {
+  "2.5.4.3": "CN",
+  "2.5.4.6": "C",
+  "2.5.4.7": "L",
+  "2.5.4.8": "ST",
+  "2.5.4.9": "STREET",
+  "2.5.4.10": "O",
+  "2.5.4.11": "OU",
+  "2.5.4.5": "serialNumber",
+  "0.9.2342.19200300.100.1.25": "DC",
+  "0.9.2342.19200300.100.1.1": "UID",
+  "1.2.840.113549.1.9.1": "emailAddress",
+};
+
+const EXTENSION_NAMES: Record<string, string> = {
+  [OID.basicConstraints]: "basicConstraints",
+  [OID.keyUsage]: "keyUsage",
+  [OID.extKeyUsage]: "extendedKeyUsage",
+  [OID.subjectAltName]: "subjectAltName",
+  [OID.nameConstraints]: "nameConstraints",
+  [OID.subjectKeyIdentifier]: "subjectKeyIdentifier",
+  [OID.authorityKeyIdentifier]: "authorityKeyIdentifier",
+  [OID.certificatePolicies]: "certificatePolicies",
+  [OID.crlDistributionPoints]: "cRLDistributionPoints",
+  [OID.authorityInfoAccess]: "authorityInfoAccess",
+  [OID.issuerAltName]: "issuerAltName",
+  "2.5.29.33": "policyMappings",
+  "2.5.29.36": "policyConstraints",
+  "2.5.29.54": "inhibitAnyPolicy",
+};
+
+/** The display name of an extension OID. */
+export function extensionName(oid: string): string {
+  return EXTENSION_NAMES[oid] ?? oid;
+}
+
+function escapeRdnValue(v: string): string {
+  // RFC 4514 §2.4 escaping.
+  let s = v.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
+  if (s.startsWith("#") || s.startsWith(" ")) s = `\\${s}`;
+  if (s.endsWith(" ") && s.length > 1) s = `${s.slice(0, -1)}\\ `;
+  return s;
+}
+
+function parseName(bytes: Uint8Array, name: Tlv): { text: string; commonName: string | null } {
+  const rdns = childrenOf(bytes, name, TAG.SEQUENCE);
+  const parts: string[] = [];
+  let commonName: string | null = null;
+  for (const rdn of rdns) {
+    const atvs = childrenOf(bytes, rdn, TAG.SET);
+    if (atvs.length === 0) throw new DerError("empty relative distinguished name");
+    const texts: string[] = [];
+    for (const atv of atvs) {
+      const [typeTlv, valueTlv, extra] = childrenOf(bytes, atv, TAG.SEQUENCE);
+      if (!typeTlv || !valueTlv || extra) throw new DerError("malformed attribute in a name");
+      const oid = readOid(bytes, typeTlv);
+      const text = readString(bytes, valueTlv);
+      if (oid === OID.commonName) commonName = text;
+      texts.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${escapeRdnValue(text)}`);
+    }
+    parts.push(texts.join("+"));
+  }
+  // RFC 4514 §2.1: the last RDN of the sequence is written first.
+  return { text: parts.reverse().join(","), commonName };
+}
+
+function parseAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {
+  const seq = expectTag(tlv, TAG.SEQUENCE, what);
+  const [oidTlv, paramsTlv, extra] = children(bytes, seq);
+  if (!oidTlv || extra) throw new DerError(`${what} is malformed`);
+  return { oid: readOid(bytes, oidTlv), params: paramsTlv ? raw(bytes, paramsTlv) : null, der: raw(bytes, seq) };
+}
+
+function parsePublicKey(bytes: Uint8Array, spki: Tlv): PublicKeyInfo {
+  const [algTlv, keyTlv, extra] = childrenOf(bytes, spki, TAG.SEQUENCE);
+  if (extra) throw new DerError("trailing data in subjectPublicKeyInfo");
+  const alg = parseAlgorithm(bytes, algTlv, "subjectPublicKeyInfo algorithm");
+  const key = readBitString(bytes, expectTag(keyTlv, TAG.BIT_STRING, "subjectPublicKey"));
+  switch (alg.oid) {
+    case OID.rsaEncryption:
+    case OID.rsassaPss: {
+      const rsaKey = readRoot(key.bits, TAG.SEQUENCE);
+      const [modulus] = children(key.bits, rsaKey);
+      const n = readIntegerBytes(key.bits, expectTag(modulus, TAG.INTEGER, "RSA modulus"));
+      let i = 0;
+      while (i < n.length - 1 && n[i] === 0) i++;
+      const top = n[i]!;
+      const bits = (n.length - i - 1) * 8 + (top === 0 ? 0 : 32 - Math.clz32(top));
+      return { kind: "rsa", bits, pss: alg.oid === OID.rsassaPss };
+    }
+    case OID.ecPublicKey: {
+      if (!alg.params) return { kind: "ec", curve: "unnamed" };
+      const p = readRoot(alg.params, alg.params[0]!);
+      // RFC 5480 §2.1.1: only namedCurve is allowed; explicit parameters are rejected.
+      if (p.tag !== TAG.OID) return { kind: "ec", curve: "explicit parameters" };
+      const curveOid = readOid(alg.params, p);
+      return { kind: "ec", curve: CURVES[curveOid] ?? curveOid };
+    }
+    case OID.ed25519:
+      return { kind: "ed25519" };
+    case OID.ed448:
+      return { kind: "ed448" };
+    default:
+      return { kind: "unknown", oid: alg.oid };
+  }
+}
+
+function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Uint8Array[]; other: number } {
+  const out = { dns: [] as string[], ip: [] as Uint8Array[], other: 0 };
+  for (const gn of childrenOf(bytes, seq, TAG.SEQUENCE)) {
+    if (gn.tag === 0x82) {
+      // RFC 5280 §4.2.1.6: dNSName is an IA5String.
+      const v = value(bytes, gn);
+      if (v.some((b) => b > 0x7f)) throw new DerError("dNSName is not IA5String");
+      out.dns.push(readString(bytes, gn));
+    } else if (gn.tag === 0x87) {
+      const v = value(bytes, gn);
+      // RFC 5280 §4.2.1.6: four octets for IPv4, sixteen for IPv6.
+      if (v.length !== 4 && v.length !== 16) throw new DerError(`iPAddress of ${v.length} octets`);
+      out.ip.push(v);
+    } else {
+      out.other++;
+    }
+  }
+  return out;
+}
+
+function parseNameConstraints(ext: Uint8Array): NameConstraints {
+  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], otherForms: 0 };
+  const seq = readRoot(ext, TAG.SEQUENCE);
+  const parts = children(ext, seq);
+  if (parts.length === 0) throw new DerError("nameConstraints with neither permitted nor excluded subtrees (RFC 5280 §4.2.1.10)");
+  for (const part of parts) {
+    if (part.tag !== 0xa0 && part.tag !== 0xa1) throw new DerError("unexpected element in nameConstraints");
+    const permitted = part.tag === 0xa0;
+    const subtrees = children(ext, part);
+    if (subtrees.length === 0) throw new DerError("empty GeneralSubtrees");
+    for (const subtree of subtrees) {
+      const [base, ...rest] = childrenOf(ext, subtree, TAG.SEQUENCE);
+      if (!base) throw new DerError("GeneralSubtree without a base");
+      // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
+      for (const r of rest) {
+        if (r.tag === 0x80 && value(ext, r).length === 1 && value(ext, r)[0] === 0) continue;
+        throw new DerError("GeneralSubtree minimum/maximum other than the default");
+      }
+      if (base.tag === 0x82) {
+        const name = readString(ext, base).toLowerCase();
+        (permitted ? nc.permittedDns : nc.excludedDns).push(name);
+      } else if (base.tag === 0x87) {
+        const v = value(ext, base);
+        if (v.length !== 8 && v.length !== 32) throw new DerError(`iPAddress constraint of ${v.length} octets`);
+        const half = v.length / 2;
+        const subtreeIp = { address: v.subarray(0, half), mask: v.subarray(half) };
+        (permitted ? nc.permittedIp : nc.excludedIp).push(subtreeIp);
+      } else {
+        nc.otherForms++;
+      }
+    }
+  }
+  return nc;
+}
+
+function parseExtension(oid: string, ext: Uint8Array, critical: boolean, out: CertificateExtensions): boolean {
+  switch (oid) {
+    case OID.basicConstraints: {
+      // RFC 5280 §4.2.1.9: SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }
+      const seq = readRoot(ext, TAG.SEQUENCE);
+      const items = children(ext, seq);
+      let i = 0;
+      let ca = false;
+      if (items[i]?.tag === TAG.BOOLEAN) ca = readBoolean(ext, items[i++]!);
+      let pathLen: number | null = null;
+      if (items[i]?.tag === TAG.INTEGER) pathLen = readSmallInteger(ext, items[i++]!);
+      if (i !== items.length) throw new DerError("unexpected element in basicConstraints");
+      out.basicConstraints = { ca, pathLen };
+      return true;
+    }
+    case OID.keyUsage: {
+      const tlv = readRoot(ext, TAG.BIT_STRING);
+      const { bits } = readBitString(ext, tlv);
+      let mask = 0;
+      for (let i = 0; i < bits.length && i < 2; i++) {
+        for (let b = 0; b < 8; b++) if (bits[i]! & (0x80 >> b)) mask |= 1 << (i * 8 + b);
+      }
+      // RFC 5280 §4.2.1.3: when the extension is present, at least one bit MUST be set.
+      if (mask === 0) throw new DerError("keyUsage with no bits set");
+      out.keyUsage = mask;
+      return true;
+    }
+    case OID.extKeyUsage: {
+      const seq = readRoot(ext, TAG.SEQUENCE);
+      const oids = children(ext, seq).map((t) => readOid(ext, t));
+      // RFC 5280 §4.2.1.12: KeyPurposeId SEQUENCE SIZE (1..MAX).
+      if (oids.length === 0) throw new DerError("empty extendedKeyUsage");
+      out.extKeyUsage = oids;
+      return true;
+    }
+    case OID.subjectAltName: {
+      const seq = readRoot(ext, TAG.SEQUENCE);
+      const names = parseGeneralNames(ext, seq);
+      // RFC 5280 §4.2.1.6: GeneralNames is SIZE (1..MAX).
+      if (names.dns.length + names.ip.length + names.other === 0) throw new DerError("empty subjectAltName");
+      out.subjectAltName = { ...names, critical };
+      return true;
+    }
+    case OID.nameConstraints:
+      out.nameConstraints = parseNameConstraints(ext);
+      return true;
+    case OID.subjectKeyIdentifier:
+      out.subjectKeyId = value(ext, readRoot(ext, TAG.OCTET_STRING));
+      return true;
+    case OID.authorityKeyIdentifier: {
+      const seq = readRoot(ext, TAG.SEQUENCE);
+      for (const item of children(ext, seq)) if (item.tag === 0x80) out.authorityKeyId = value(ext, item);
+      return true;
+    }
+    case OID.certificatePolicies:
+    case OID.crlDistributionPoints:
+    case OID.authorityInfoAccess:
+    case OID.issuerAltName:
+    case OID.ctPrecertificateScts:
+      // Understood well enough to be safe when critical: no path-validation effect without an initial policy set or revocation checking.
+      readRoot(ext, ext[0] ?? 0);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExtensions, problems: CertificateProblem[]): void {
+  const seqs = children(bytes, container);
+  const seq = expectTag(seqs[0], TAG.SEQUENCE, "extensions");
+  if (seqs.length !== 1) throw new DerError("trailing data after extensions");
+  const items = children(bytes, seq);
+  // RFC 5280 §4.1: Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension.
+  if (items.length === 0) problems.push({ code: "malformed_extension", message: "the extensions field is present but empty (RFC 5280 §4.1)" });
+  const seen = new Set<string>();
+  for (const item of items) {
+    const parts = childrenOf(bytes, item, TAG.SEQUENCE);
+    const oid = readOid(bytes, expectTag(parts[0], TAG.OID, "extnID"));
+    let critical = false;
+    let idx = 1;
+    if (parts[idx]?.tag === TAG.BOOLEAN) critical = readBoolean(bytes, parts[idx++]!);
+    const valueTlv = expectTag(parts[idx++], TAG.OCTET_STRING, "extnValue");
+    if (idx !== parts.length) throw new DerError("unexpected element in an extension");
+    const name = extensionName(oid);
+    // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of a particular extension.
+    if (seen.has(oid)) {
+      problems.push({ code: "duplicate_extension", message: `the ${name} extension appears more than once; RFC 5280 §4.2 allows one instance of each extension` });
+      continue;
+    }
+    seen.add(oid);
+    let understood: boolean;
+    try {
+      understood = parseExtension(oid, value(bytes, valueTlv), critical, out);
+    } catch (e) {
+      const detail = e instanceof DerError ? e.message : String(e);
+      problems.push({ code: "malformed_extension", message: `the ${name} extension cannot be decoded (${detail})` });
+      continue;
+    }
+    // RFC 5280 §4.2: a system MUST reject a certificate with a critical extension it does not recognize.
+    if (!understood && critical) {
+      problems.push({
+        code: "unhandled_critical_extension",
+        message: `the certificate has a critical extension this validator does not process (${name}); RFC 5280 §4.2 requires rejecting it, as Go and OpenSSL do`,
+      });
+    }
+  }
+}
+
+/**
+ * Parses a DER certificate. Fails only when the bytes are not an X.509
+ * certificate at all; conditions a validator reports (negative serial,
+ * malformed or duplicate extensions) are listed in `problems`.
+ */
+export function parseCertificateDer(der: Uint8Array): Result<ParsedCertificate, CertificateParseError> {
+  try {
+    return ok(parseUnchecked(der));
+  } catch (e) {
+    if (e instanceof DerError) return err({ reason: "not_a_certificate", message: `not a valid DER X.509 certificate: ${e.message}` });
+    throw e;
+  }
+}
+
+function parseUnchecked(der: Uint8Array): ParsedCertificate {
+  const problems: CertificateProblem[] = [];
+  const cert = readRoot(der, TAG.SEQUENCE);
+  const [tbsTlv, sigAlgTlv, sigTlv, extra] = children(der, cert);
+  if (extra) throw new DerError("trailing element in Certificate");
+  const tbs = expectTag(tbsTlv, TAG.SEQUENCE, "tbsCertificate");
+  const signatureAlgorithm = parseAlgorithm(der, sigAlgTlv, "signatureAlgorithm");
+  const sig = readBitString(der, expectTag(sigTlv, TAG.BIT_STRING, "signatureValue"));
+  if (sig.unused !== 0) throw new DerError("signature BIT STRING with unused bits");
+
+  const f = children(der, tbs);
+  let i = 0;
+  let version: 1 | 2 | 3 = 1;
+  if (f[i]?.tag === 0xa0) {
+    const [vTlv] = children(der, f[i++]!);
+    const v = readSmallInteger(der, expectTag(vTlv, TAG.INTEGER, "version"));
+    if (v > 2) throw new DerError(`unknown certificate version ${v + 1}`);
+    version = (v + 1) as 1 | 2 | 3;
+  }
+  const serialBytes = readIntegerBytes(der, expectTag(f[i++], TAG.INTEGER, "serialNumber"));
+  const serialNegative = (serialBytes[0]! & 0x80) !== 0;
+  // RFC 5280 §4.1.2.2: the serial number MUST be a positive integer; Go rejects negative serials since 1.23.
+  if (serialNegative) problems.push({ code: "invalid_certificate", message: "the serial number is negative; RFC 5280 §4.1.2.2 requires a positive integer and Go's crypto/x509 refuses to parse such certificates" });
+  const innerAlg = parseAlgorithm(der, f[i++], "tbsCertificate signature");
+  // RFC 5280 §4.1.1.2: the signatureAlgorithm field MUST equal the signature field in tbsCertificate.
+  if (toHex(innerAlg.der) !== toHex(signatureAlgorithm.der)) {
+    problems.push({ code: "invalid_certificate", message: "the signature algorithm inside the signed part differs from the outer one (RFC 5280 §4.1.1.2)" });
+  }
+  const issuerTlv = expectTag(f[i++], TAG.SEQUENCE, "issuer");
+  const issuer = parseName(der, issuerTlv);
+  const validity = childrenOf(der, expectTag(f[i++], TAG.SEQUENCE, "validity"), TAG.SEQUENCE);
+  if (validity.length !== 2) throw new DerError("validity must have notBefore and notAfter");
+  const notBefore = readTime(der, validity[0]!);
+  const notAfter = readTime(der, validity[1]!);
+  const subjectTlv = expectTag(f[i++], TAG.SEQUENCE, "subject");
+  const subject = parseName(der, subjectTlv);
+  const spkiTlv = expectTag(f[i++], TAG.SEQUENCE, "subjectPublicKeyInfo");
+  const publicKey = parsePublicKey(der, spkiTlv);
+  const extensions: CertificateExtensions = {};
+  while (i < f.length) {
+    const t = f[i++]!;
+    if (t.tag === 0x81 || t.tag === 0xa1 || t.tag === 0x82 || t.tag === 0xa2) {
+      // RFC 5280 §4.1.2.8: unique identifiers need version 2 or 3.
+      if (version === 1) problems.push({ code: "invalid_certificate", message: "a version 1 certificate carries unique identifiers (RFC 5280 §4.1.2.8)" });
+      continue;
+    }
+    if (t.tag === 0xa3 && i === f.length) {
+      // RFC 5280 §4.1.2.9: extensions only in version 3 certificates.
+      if (version !== 3) problems.push({ code: "invalid_certificate", message: `a version ${version} certificate carries extensions; RFC 5280 §4.1.2.9 allows them only in version 3` });
+      parseExtensions(der, t, extensions, problems);
+      continue;
+    }
+    throw new DerError("unexpected element in tbsCertificate");
+  }
+  const issuerRaw = raw(der, issuerTlv);
+  const subjectRaw = raw(der, subjectTlv);
+  return {
+    der,
+    tbs: raw(der, tbs),
+    version,
+    serialHex: toHex(serialBytes[0] === 0 && serialBytes.length > 1 ? serialBytes.subarray(1) : serialBytes),
+    serialNegative,
+    signatureAlgorithm,
+    signature: sig.bits,
+    issuerRaw,
+    subjectRaw,
+    issuer: issuer.text,
+    subject: subject.text,
+    commonName: subject.commonName,
+    notBefore,
+    notAfter,
+    spki: raw(der, spkiTlv),
+    publicKey,
+    extensions,
+    selfIssued: bytesEqual(issuerRaw, subjectRaw),
+    problems,
+  };
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
