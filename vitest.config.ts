@@ -3,7 +3,7 @@
  * via @cloudflare/vitest-pool-workers, routes end to end) and interop (Node:
  * OpenSSL and node:tls against bundles from the running service).
  */
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { createTestAuthority } from "./test/helpers/test-authority.ts";
 
@@ -21,6 +21,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async () => {
             const authority = await createTestAuthority();
+            const migrations = await readD1Migrations("./migrations");
             return {
               main: "./src/index.ts",
               wrangler: { configPath: "./wrangler.toml" },
@@ -31,6 +32,7 @@ export default defineConfig({
                   TEST_TOKENS: JSON.stringify(authority.tokens),
                   TEST_ROOT_PEM: authority.rootPem,
                   TEST_INTERMEDIATE_PEM: authority.intermediatePem,
+                  TEST_MIGRATIONS: migrations,
                 },
               },
             };
@@ -39,6 +41,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
+          setupFiles: ["./test/worker/apply-migrations.ts"],
         },
       },
       {

@@ -11,7 +11,9 @@ import { requestId } from "./http/middleware/request-id.ts";
 import { renderThrown } from "./http/problem.ts";
 import { caRoutes } from "./http/routes/ca.ts";
 import { certificateRoutes } from "./http/routes/certificates.ts";
+import { auditRefusals } from "./http/middleware/audit.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { ledgerRoutes } from "./http/routes/ledger.ts";
 import type { AppEnv } from "./http/types.ts";
 
 /** Largest request body accepted (a CSR plus names fits easily). */
@@ -24,6 +26,7 @@ export function createApp() {
     c.set("deps", depsFromEnv(c.env ?? {}));
     await next();
   });
+  app.use(auditRefusals);
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -35,7 +38,17 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.route("/", caRoutes);
   app.route("/", certificateRoutes);
-  const allowed: Record<string, string> = { "/v1/certificates": "POST", "/v1/certificates/sign": "POST", "/v1/ca": "GET, HEAD", "/healthz": "GET, HEAD" };
+  app.route("/", ledgerRoutes);
+  const allowed: Record<string, string> = {
+    "/v1/certificates": "GET, HEAD, POST",
+    "/v1/certificates/sign": "POST",
+    "/v1/certificates/:serial": "GET, HEAD",
+    "/v1/certificates/:serial/revoke": "POST",
+    "/v1/ca": "GET, HEAD",
+    "/v1/crl": "GET, HEAD",
+    "/v1/audit": "GET, HEAD",
+    "/healthz": "GET, HEAD",
+  };
   for (const [path, allow] of Object.entries(allowed)) {
     app.all(path, (c) => {
       throw new ApiError("method_not_allowed", `${c.req.method} is not supported on ${path}`, { headers: { Allow: allow } });

@@ -21,12 +21,19 @@ export interface Env {
   DEFAULT_TTL?: string;
   /** Public base URL of this service, e.g. https://ca.example.com. */
   PUBLIC_URL?: string;
+  /** How long a CRL is valid (nextUpdate − thisUpdate), e.g. "24h". */
+  CRL_NEXT_UPDATE?: string;
+  /** 32 random bytes, base64: encrypts generated private keys kept for Idempotency-Key replays (secret). */
+  STORE_KEY?: string;
+  /** The D1 database holding the ledger. */
+  DB?: D1Database;
 }
 
 export interface Config {
   maxTtlSeconds: number;
   defaultTtlSeconds: number;
   publicUrl: string | undefined;
+  crlNextUpdateSeconds: number;
 }
 
 export const DEFAULT_MAX_TTL = "397d";
@@ -36,7 +43,7 @@ let cached: { key: string; value: Config | string } | undefined;
 
 /** Returns the checked config, or a message saying which variable is wrong. */
 export function loadConfig(env: Env): Config | string {
-  const key = JSON.stringify([env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL]);
+  const key = JSON.stringify([env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE]);
   if (cached?.key === key) return cached.value;
   const value = checkConfig(env);
   cached = { key, value };
@@ -48,6 +55,8 @@ function checkConfig(env: Env): Config | string {
   if (!max.ok) return `MAX_TTL is not a duration such as "397d": ${JSON.stringify(env.MAX_TTL)}`;
   const def = parseDuration(env.DEFAULT_TTL || DEFAULT_TTL);
   if (!def.ok) return `DEFAULT_TTL is not a duration such as "90d": ${JSON.stringify(env.DEFAULT_TTL)}`;
+  const crl = parseDuration(env.CRL_NEXT_UPDATE || "24h");
+  if (!crl.ok) return `CRL_NEXT_UPDATE is not a duration such as "24h": ${JSON.stringify(env.CRL_NEXT_UPDATE)}`;
   const publicUrl = env.PUBLIC_URL?.trim() || undefined;
   if (publicUrl !== undefined) {
     try {
@@ -61,5 +70,6 @@ function checkConfig(env: Env): Config | string {
     maxTtlSeconds: max.value,
     defaultTtlSeconds: Math.min(def.value, max.value),
     publicUrl: publicUrl?.replace(/\/+$/, ""),
+    crlNextUpdateSeconds: crl.value,
   };
 }

@@ -7,7 +7,15 @@ import { loadConfig, type Config, type Env } from "./config.ts";
 import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { caMaterialFromSecrets } from "./store/secret-ca.ts";
 import { secretTokenStore } from "./store/secret-tokens.ts";
-import type { TokenStore } from "./store/types.ts";
+import { d1AuditLog, d1CrlStore, d1IdempotencyStore, d1Ledger } from "./store/d1.ts";
+import type { AuditLog, CrlStore, IdempotencyStore, Ledger, TokenStore } from "./store/types.ts";
+
+export interface Stores {
+  ledger: Ledger;
+  audit: AuditLog;
+  idempotency: IdempotencyStore;
+  crl: CrlStore;
+}
 
 export interface Deps {
   /** The config, or a message naming the variable that is wrong. */
@@ -15,6 +23,22 @@ export interface Deps {
   /** The token store, or a message saying what is wrong with API_TOKENS. */
   tokens: TokenStore | string;
   caMaterial: CaMaterial;
+  /** The D1-backed stores, or a message saying the binding is missing. */
+  stores: Stores | string;
+  /** STORE_KEY, when set. */
+  storeKey: string | undefined;
+}
+
+const storesByDb = new WeakMap<D1Database, Stores>();
+
+function storesFor(db: D1Database | undefined): Stores | string {
+  if (!db) return "the D1 binding DB is not configured: add [[d1_databases]] binding = \"DB\" to wrangler.toml (see README)";
+  let stores = storesByDb.get(db);
+  if (!stores) {
+    stores = { ledger: d1Ledger(db), audit: d1AuditLog(db), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db) };
+    storesByDb.set(db, stores);
+  }
+  return stores;
 }
 
 export function depsFromEnv(env: Env): Deps {
@@ -22,5 +46,7 @@ export function depsFromEnv(env: Env): Deps {
     config: loadConfig(env),
     tokens: secretTokenStore(env.API_TOKENS),
     caMaterial: caMaterialFromSecrets(env),
+    stores: storesFor(env.DB),
+    storeKey: env.STORE_KEY?.trim() || undefined,
   };
 }

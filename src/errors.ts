@@ -20,12 +20,17 @@ export const ERROR_TABLE = {
   unauthorized: { status: 401, title: "A valid bearer token is required" },
   insufficient_scope: { status: 403, title: "The token lacks the scope this operation needs" },
   name_not_allowed: { status: 403, title: "The token may not obtain certificates for these names" },
+  certificate_not_found: { status: 404, title: "No certificate with that serial number" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
+  already_revoked: { status: 409, title: "The certificate is already revoked with another reason" },
+  idempotency_in_progress: { status: 409, title: "A request with this Idempotency-Key is still being processed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
+  idempotency_key_reused: { status: 422, title: "The Idempotency-Key was used with a different request" },
   config_invalid: { status: 503, title: "The service configuration is invalid" },
   ca_not_configured: { status: 503, title: "No CA is configured" },
   ca_invalid: { status: 503, title: "The configured CA cannot be used" },
+  ledger_unavailable: { status: 503, title: "The issuance ledger is unavailable" },
   internal: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

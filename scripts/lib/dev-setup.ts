@@ -41,6 +41,11 @@ export async function ensureDevSetup(dir = "."): Promise<DevSetup> {
     created.push("a development root CA (ECDSA P-256, 10 years)");
   }
 
+  if (!vars.get("STORE_KEY")) {
+    vars.set("STORE_KEY", Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"));
+    created.push("a STORE_KEY (encrypts private keys kept for Idempotency-Key replays)");
+  }
+
   const tokenFileOk = existsSync(tokenPath) && readFileSync(tokenPath, "utf8").trim().length > 0;
   if (!vars.get("API_TOKENS") || !tokenFileOk) {
     const admin = await createToken(DEV_TOKEN_NAME, [...SCOPES], ["*"]);

@@ -26,6 +26,7 @@ export async function issueCertificate(ctx: AuthorityContext, principal: Princip
     ttlSeconds,
     publicKey: await exportSpki(keys.publicKey),
     publicKeyAlgorithm: input.key,
+    keySource: "generated",
   });
   return { ...leaf, privateKey: await exportPrivateKeyPem(keys.privateKey) };
 }

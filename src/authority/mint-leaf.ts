@@ -13,11 +13,39 @@ import { checkLeafCertificate, signLeafCertificate, type LeafTemplate, type Usag
 import type { SubjectName } from "../pki/names.ts";
 import { encodePem } from "../pki/pem.ts";
 import { computeValidity, randomSerialNumber } from "../pki/validity.ts";
+import type { AuditEvent, Ledger } from "../store/types.ts";
+
+/** Who asked, for the ledger and the audit trail. */
+export interface RequestMeta {
+  requestId: string;
+  tokenName: string;
+  clientAddress: string | null;
+  method: string;
+  path: string;
+}
 
 export interface AuthorityContext {
   ca: CertificateAuthority;
   config: Config;
   now: Date;
+  ledger: Ledger;
+  request: RequestMeta;
+}
+
+export function auditEvent(ctx: { now: Date; request: RequestMeta }, event: AuditEvent["event"], status: number, serial: string | null): AuditEvent {
+  return {
+    at: ctx.now.toISOString(),
+    event,
+    outcome: status < 400 ? "success" : "failure",
+    status,
+    code: null,
+    token_name: ctx.request.tokenName,
+    client_address: ctx.request.clientAddress,
+    method: ctx.request.method,
+    path: ctx.request.path,
+    serial,
+    request_id: ctx.request.requestId,
+  };
 }
 
 /** A signed certificate with everything a caller needs to install it. */
@@ -46,9 +74,53 @@ export interface LeafRequest {
   ttlSeconds: number;
   publicKey: Uint8Array;
   publicKeyAlgorithm: PublicKeyAlgorithm;
+  keySource: "generated" | "csr";
 }
 
+/** A serial collision (2^-128 odds, but the constraint is what makes uniqueness a fact). */
+function isSerialCollision(e: unknown): boolean {
+  return e instanceof Error && /UNIQUE constraint failed: certificates\.serial/.test(e.message);
+}
+
+/**
+ * Signs, self-checks and records a leaf. The record (with its audit event)
+ * is written before anything is returned: a certificate the ledger does not
+ * hold is never handed out (503 ledger_unavailable instead).
+ */
 export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise<Omit<IssuedCertificate, "privateKey">> {
+  for (let attempt = 0; ; attempt++) {
+    const issued = await signLeaf(ctx, req);
+    try {
+      await ctx.ledger.record(
+        {
+          serial: issued.serialNumber,
+          sha256_fingerprint: issued.sha256Fingerprint,
+          pem: issued.certificate,
+          hostnames: issued.hostnames,
+          usage: issued.usages,
+          key_algorithm: issued.keyAlgorithm,
+          key_source: req.keySource,
+          not_before: issued.notBefore.toISOString(),
+          not_after: issued.notAfter.toISOString(),
+          issuer_fingerprint: ctx.ca.fingerprint,
+          token_name: ctx.request.tokenName,
+          request_id: ctx.request.requestId,
+          created_at: ctx.now.toISOString(),
+          revoked_at: null,
+          revocation_reason: null,
+        },
+        auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
+      );
+      return issued;
+    } catch (e) {
+      if (isSerialCollision(e) && attempt < 2) continue;
+      console.error(JSON.stringify({ level: "error", request_id: ctx.request.requestId, error: `ledger write failed: ${e instanceof Error ? e.message : String(e)}` }));
+      throw new ApiError("ledger_unavailable", "the issuance could not be recorded, so no certificate was issued; retry later (with the same Idempotency-Key)", { headers: { "Retry-After": "5" } });
+    }
+  }
+}
+
+async function signLeaf(ctx: AuthorityContext, req: LeafRequest): Promise<Omit<IssuedCertificate, "privateKey">> {
   const validity = computeValidity(ctx.now, req.ttlSeconds, ctx.ca);
   if (!validity.ok) {
     const { caNotAfter, latestTtlSeconds } = validity.error;

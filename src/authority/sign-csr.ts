@@ -48,5 +48,6 @@ export async function signCertificateRequest(ctx: AuthorityContext, principal: P
     ttlSeconds,
     publicKey: parsed.value.publicKey,
     publicKeyAlgorithm: parsed.value.publicKeyAlgorithm,
+    keySource: "csr",
   });
 }

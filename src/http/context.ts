@@ -4,7 +4,8 @@
  */
 import type { Context } from "hono";
 import { requireCertificateAuthority } from "../authority/certificate-authority.ts";
-import type { AuthorityContext } from "../authority/mint-leaf.ts";
+import type { AuthorityContext, RequestMeta } from "../authority/mint-leaf.ts";
+import type { Stores } from "../deps.ts";
 import type { Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "./types.ts";
@@ -15,8 +16,30 @@ export function requireConfig(c: Context<AppEnv>): Config {
   return config;
 }
 
+export function requireStores(c: Context<AppEnv>): Stores {
+  const stores = c.var.deps.stores;
+  if (typeof stores === "string") throw new ApiError("ledger_unavailable", stores);
+  return stores;
+}
+
+/** The client's address as Cloudflare reports it (absent in local tests). */
+export function clientAddress(c: Context<AppEnv>): string | null {
+  return c.req.header("CF-Connecting-IP") ?? null;
+}
+
+export function requestMeta(c: Context<AppEnv>): RequestMeta {
+  return {
+    requestId: c.var.requestId,
+    tokenName: c.var.principal.name,
+    clientAddress: clientAddress(c),
+    method: c.req.method,
+    path: new URL(c.req.url).pathname,
+  };
+}
+
 export async function authorityContext(c: Context<AppEnv>): Promise<AuthorityContext> {
   const config = requireConfig(c);
+  const { ledger } = requireStores(c);
   const ca = await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now);
-  return { ca, config, now: c.var.now };
+  return { ca, config, now: c.var.now, ledger, request: requestMeta(c) };
 }

@@ -47,6 +47,7 @@ export function issuedCertificateJson(cert: IssuedCertificate) {
 export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, format: BundleFormat): Promise<Response> {
   // Responses may carry a private key: never store them in any cache.
   c.header("Cache-Control", "no-store");
+  c.header("Location", `/v1/certificates/${cert.serialNumber}`);
   const bundle = { chain: cert.chain, privateKey: cert.privateKey, ca: cert.ca };
   switch (format) {
     case "json":

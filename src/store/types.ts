@@ -20,3 +20,126 @@ export interface TokenStore {
   /** Finds the token whose SHA-256 equals `hash`, comparing in constant time. */
   findByHash(hash: Uint8Array): Promise<TokenRecord | null>;
 }
+
+/** A certificate as recorded in the ledger. Never holds a private key. */
+export interface CertificateRecord {
+  serial: string;
+  sha256_fingerprint: string;
+  pem: string;
+  hostnames: string[];
+  usage: string[];
+  key_algorithm: string;
+  key_source: "generated" | "csr";
+  not_before: string;
+  not_after: string;
+  issuer_fingerprint: string;
+  token_name: string;
+  request_id: string;
+  created_at: string;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+}
+
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused"] as const;
+export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
+
+export interface AuditEvent {
+  at: string;
+  event: AuditEventKind;
+  outcome: "success" | "failure";
+  status: number;
+  code: string | null;
+  token_name: string | null;
+  client_address: string | null;
+  method: string;
+  path: string;
+  serial: string | null;
+  request_id: string;
+}
+
+export interface AuditRecord extends AuditEvent {
+  id: number;
+}
+
+export type CertificateStatus = "active" | "revoked" | "expired";
+
+export interface CertificateQuery {
+  /** Exact name, or ".suffix" for every name below a domain. */
+  hostname?: string | undefined;
+  status?: CertificateStatus | undefined;
+  /** RFC 3339: only certificates that are active and expire at or before this time. */
+  expiringBefore?: string | undefined;
+  token?: string | undefined;
+  /** Keyset cursor: rows strictly after this (created_at, serial) in newest-first order. */
+  after?: { created_at: string; serial: string } | undefined;
+  limit: number;
+  now: string;
+}
+
+export interface AuditQuery {
+  since?: string | undefined;
+  until?: string | undefined;
+  token?: string | undefined;
+  /** Rows with id below this (newest first). */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+export interface RevokedEntry {
+  serial: string;
+  revoked_at: string;
+  revocation_reason: string;
+}
+
+/** The issuance ledger. Writes are atomic with their audit event. */
+export interface Ledger {
+  record(certificate: CertificateRecord, audit: AuditEvent): Promise<void>;
+  get(serial: string): Promise<CertificateRecord | null>;
+  list(query: CertificateQuery): Promise<CertificateRecord[]>;
+  /** Marks a certificate revoked if it is not yet; returns the record as it is afterwards. */
+  revoke(serial: string, reason: string, at: string, audit: AuditEvent): Promise<CertificateRecord | null>;
+  /** Revoked, unexpired certificates of one issuing CA (for its CRL). */
+  revoked(issuerFingerprint: string, now: string): Promise<RevokedEntry[]>;
+}
+
+export interface AuditLog {
+  append(event: AuditEvent): Promise<void>;
+  list(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+export interface IdempotencyRecord {
+  token_name: string;
+  key: string;
+  request_hash: string;
+  state: "pending" | "done";
+  serial: string | null;
+  sealed_key: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface IdempotencyStore {
+  /** Inserts a pending claim; returns null when claimed, else the existing record. */
+  claim(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+  complete(tokenName: string, key: string, serial: string, sealedKey: string | null): Promise<void>;
+  release(tokenName: string, key: string): Promise<void>;
+  get(tokenName: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Deletes expired keys (and the sealed private keys with them). */
+  purgeExpired(now: string): Promise<void>;
+}
+
+export interface CrlState {
+  issuer_fingerprint: string;
+  crl_number: number;
+  revision: number;
+  built_revision: number;
+  der: Uint8Array | null;
+  this_update: string | null;
+  next_update: string | null;
+}
+
+export interface CrlStore {
+  get(issuerFingerprint: string): Promise<CrlState | null>;
+  /** Stores a newly built CRL if nobody else stored number `crlNumber` first; returns whether it did. */
+  save(state: CrlState, previousNumber: number | null): Promise<boolean>;
+}

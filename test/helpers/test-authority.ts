@@ -5,10 +5,11 @@
  */
 import { createIntermediateCa, createRootCa } from "../../src/pki/ca-certificate.ts";
 import type { KeyAlgorithm } from "../../src/pki/keys.ts";
+import { toBase64 } from "../../src/pki/bytes.ts";
 import { createToken } from "../../src/store/secret-tokens.ts";
 
 export interface TestAuthority {
-  bindings: { CA_CERT: string; CA_KEY: string; API_TOKENS: string };
+  bindings: { CA_CERT: string; CA_KEY: string; API_TOKENS: string; STORE_KEY: string };
   rootPem: string;
   intermediatePem: string;
   tokens: { admin: string; zoneA: string; reader: string; shortTtl: string };
@@ -32,6 +33,7 @@ export async function createTestAuthority(keyAlgorithm: KeyAlgorithm = "ecdsa-p2
       CA_CERT: intermediate.certificatePem + root.certificatePem,
       CA_KEY: intermediate.privateKeyPem,
       API_TOKENS: JSON.stringify([admin.entry, zoneA.entry, reader.entry, shortTtl.entry]),
+      STORE_KEY: toBase64(crypto.getRandomValues(new Uint8Array(32))),
     },
     rootPem: root.certificatePem,
     intermediatePem: intermediate.certificatePem,

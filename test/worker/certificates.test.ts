@@ -238,9 +238,9 @@ describe("POST /v1/certificates bad input", () => {
   });
 
   it("rejects other methods with 405 and an Allow header", async () => {
-    const res = await call("/v1/certificates", { method: "GET", token: tokens.admin });
+    const res = await call("/v1/certificates", { method: "PUT", token: tokens.admin });
     await expectProblem(res, 405, "method_not_allowed");
-    expect(res.headers.get("Allow")).toBe("POST");
+    expect(res.headers.get("Allow")).toBe("GET, HEAD, POST");
   });
 
   it("answers unknown routes with 404 problem+json", async () => {

@@ -9,6 +9,7 @@ declare global {
       TEST_TOKENS: string;
       TEST_ROOT_PEM: string;
       TEST_INTERMEDIATE_PEM: string;
+      TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     }
   }
 }

@@ -48,7 +48,7 @@ export interface Problem {
 
 export async function expectProblem(res: Response, status: number, code: string): Promise<Problem> {
   const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status} ${code}, got ${res.status}: ${text}`);
+  if (res.status !== status) throw new Error(`expected ${status} ${code}, got ${res.status}: ${text.slice(0, 400)}`);
   if (!res.headers.get("Content-Type")?.startsWith("application/problem+json")) throw new Error(`not problem+json: ${res.headers.get("Content-Type")}`);
   const body = JSON.parse(text) as Problem;
   if (body.code !== code) throw new Error(`expected code ${code}, got ${body.code}: ${text}`);

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { issueCertificate } from "../../authority/issue-certificate.ts";
 import { signCertificateRequest } from "../../authority/sign-csr.ts";
 import { authorityContext } from "../context.ts";
+import { issueIdempotently } from "../idempotency.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { negotiateFormat, renderIssued } from "../render.ts";
 import { IssueCertificateBody, parseJsonBody, SignCsrBody } from "../schemas.ts";
@@ -16,25 +17,29 @@ export const certificateRoutes = new Hono<AppEnv>()
     const format = negotiateFormat(c);
     const body = await parseJsonBody(c, IssueCertificateBody);
     const ctx = await authorityContext(c);
-    const issued = await issueCertificate(ctx, c.var.principal, {
-      hostnames: body.hostnames,
-      usages: body.usage,
-      key: body.key,
-      ttl: body.ttl,
-      commonName: body.common_name,
-    });
+    const issued = await issueIdempotently(c, ctx, true, () =>
+      issueCertificate(ctx, c.var.principal, {
+        hostnames: body.hostnames,
+        usages: body.usage,
+        key: body.key,
+        ttl: body.ttl,
+        commonName: body.common_name,
+      }),
+    );
     return renderIssued(c, issued, format);
   })
   .post("/v1/certificates/sign", requireScope("sign"), async (c) => {
     const format = negotiateFormat(c);
     const body = await parseJsonBody(c, SignCsrBody);
     const ctx = await authorityContext(c);
-    const issued = await signCertificateRequest(ctx, c.var.principal, {
-      csr: body.csr,
-      hostnames: body.hostnames,
-      usages: body.usage,
-      ttl: body.ttl,
-      commonName: body.common_name,
-    });
+    const issued = await issueIdempotently(c, ctx, false, () =>
+      signCertificateRequest(ctx, c.var.principal, {
+        csr: body.csr,
+        hostnames: body.hostnames,
+        usages: body.usage,
+        ttl: body.ttl,
+        commonName: body.common_name,
+      }),
+    );
     return renderIssued(c, issued, format);
   });

@@ -1,0 +1,113 @@
+/**
+ * Idempotent issuance (the Idempotency-Key header, as in Stripe's API and
+ * draft-ietf-httpapi-idempotency-key-header): the same key with the same
+ * request within 24 h returns the same certificate — for generated keys the
+ * same private key, kept only sealed under STORE_KEY and deleted with the
+ * key record; a different request under the same key is 422; concurrent
+ * requests with one key mint one certificate.
+ */
+import { ApiError } from "../errors.ts";
+import { seal, unseal } from "../store/sealed.ts";
+import type { CertificateRecord, IdempotencyStore, Ledger } from "../store/types.ts";
+import type { IssuedCertificate } from "./mint-leaf.ts";
+import type { CertificateAuthority } from "../pki/certificate-authority.ts";
+import type { PublicKeyAlgorithm } from "../pki/keys.ts";
+import type { Usage } from "../pki/leaf-profile.ts";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const WAIT_STEP_MS = 50;
+const WAIT_LIMIT_MS = 10_000;
+
+export interface IdempotencyContext {
+  store: IdempotencyStore;
+  ledger: Ledger;
+  ca: CertificateAuthority;
+  storeKey: string | undefined;
+  tokenName: string;
+  key: string;
+  requestHash: string;
+  now: Date;
+  /** Whether the response includes a generated private key that must be kept for replays. */
+  generatesKey: boolean;
+}
+
+/** Rebuilds the issued certificate from its ledger record (and the sealed key). */
+async function replay(ctx: IdempotencyContext, serial: string, sealedKey: string | null): Promise<IssuedCertificate> {
+  const record = await ctx.ledger.get(serial);
+  if (!record) throw new Error(`idempotency key refers to serial ${serial}, which the ledger does not hold`);
+  const privateKey = sealedKey && ctx.storeKey ? await unseal(ctx.storeKey, sealedKey, sealContext(ctx, serial)) : undefined;
+  return fromRecord(record, ctx.ca, privateKey);
+}
+
+export function fromRecord(record: CertificateRecord, ca: CertificateAuthority, privateKey?: string): IssuedCertificate {
+  return {
+    serialNumber: record.serial,
+    certificate: record.pem,
+    chain: record.pem + ca.chainPem,
+    privateKey,
+    ca: ca.trust.pem,
+    notBefore: new Date(record.not_before),
+    notAfter: new Date(record.not_after),
+    sha256Fingerprint: record.sha256_fingerprint,
+    hostnames: record.hostnames,
+    keyAlgorithm: record.key_algorithm as PublicKeyAlgorithm,
+    usages: record.usage as Usage[],
+  };
+}
+
+function sealContext(ctx: IdempotencyContext, serial: string): string {
+  return `edgeca idempotency\n${ctx.tokenName}\n${ctx.key}\n${serial}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `mint` at most once per (token, key, request); replays its result otherwise. */
+export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promise<IssuedCertificate>): Promise<{ issued: IssuedCertificate; replayed: boolean }> {
+  if (ctx.generatesKey && !ctx.storeKey) {
+    throw new ApiError("config_invalid", "STORE_KEY is not set: idempotent issuance with a generated key needs it to keep the key encrypted for 24 h");
+  }
+  const nowIso = ctx.now.toISOString();
+  await ctx.store.purgeExpired(nowIso);
+  const existing = await ctx.store.claim({
+    token_name: ctx.tokenName,
+    key: ctx.key,
+    request_hash: ctx.requestHash,
+    state: "pending",
+    serial: null,
+    sealed_key: null,
+    created_at: nowIso,
+    expires_at: new Date(ctx.now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+  });
+
+  if (existing === null) {
+    let issued: IssuedCertificate;
+    try {
+      issued = await mint();
+    } catch (e) {
+      // Nothing was issued: free the key so a retry can run.
+      await ctx.store.release(ctx.tokenName, ctx.key).catch(() => undefined);
+      throw e;
+    }
+    const sealed = issued.privateKey && ctx.storeKey ? await seal(ctx.storeKey, issued.privateKey, sealContext(ctx, issued.serialNumber)) : null;
+    await ctx.store.complete(ctx.tokenName, ctx.key, issued.serialNumber, sealed);
+    return { issued, replayed: false };
+  }
+
+  if (existing.request_hash !== ctx.requestHash) {
+    throw new ApiError("idempotency_key_reused", "this Idempotency-Key was already used with a different request; use a new key for a new request");
+  }
+  // Another request with this key is in flight: wait for it rather than mint a second certificate.
+  let record = existing;
+  for (let waited = 0; record.state === "pending" && waited < WAIT_LIMIT_MS; waited += WAIT_STEP_MS) {
+    await sleep(WAIT_STEP_MS);
+    const next = await ctx.store.get(ctx.tokenName, ctx.key);
+    if (!next) {
+      throw new ApiError("idempotency_in_progress", "the earlier request with this Idempotency-Key failed; retry", { headers: { "Retry-After": "1" } });
+    }
+    record = next;
+  }
+  if (record.state === "pending" || !record.serial) {
+    throw new ApiError("idempotency_in_progress", "a request with this Idempotency-Key is still being processed; retry shortly", { headers: { "Retry-After": "1" } });
+  }
+  return { issued: await replay(ctx, record.serial, record.sealed_key), replayed: true };
+}

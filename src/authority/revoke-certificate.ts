@@ -1,0 +1,32 @@
+/**
+ * Use case: revoke a certificate (POST /v1/certificates/{serial}/revoke).
+ * Idempotent for the same reason; a different reason is a conflict, because
+ * the CRL already told relying parties the first one (RFC 5280 §5.3.1).
+ */
+import { ApiError } from "../errors.ts";
+import type { RevocationReason } from "../pki/crl.ts";
+import type { CertificateRecord, Ledger } from "../store/types.ts";
+import { auditEvent, type RequestMeta } from "./mint-leaf.ts";
+
+export async function revokeCertificate(
+  ctx: { ledger: Ledger; now: Date; request: RequestMeta },
+  serial: string,
+  reason: RevocationReason,
+): Promise<{ record: CertificateRecord; changed: boolean }> {
+  const current = await ctx.ledger.get(serial);
+  if (!current) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial} was issued by this service`);
+  if (current.revoked_at === null) {
+    const after = await ctx.ledger.revoke(serial, reason, ctx.now.toISOString(), auditEvent(ctx, "revoke", 200, serial));
+    if (!after) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial}`);
+    if (after.revocation_reason === reason) return { record: after, changed: after.revoked_at === ctx.now.toISOString() };
+    return conflict(after, reason);
+  }
+  if (current.revocation_reason === reason) return { record: current, changed: false };
+  return conflict(current, reason);
+}
+
+function conflict(record: CertificateRecord, reason: string): never {
+  throw new ApiError("already_revoked", `the certificate was already revoked at ${record.revoked_at} with reason ${record.revocation_reason}, not ${reason}`, {
+    extensions: { revoked_at: record.revoked_at, revocation_reason: record.revocation_reason },
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Records refused requests (every 4xx and 5xx under /v1) in the audit log:
+ * time, token name when known, client address, status and problem code.
+ * Successful issuance, signing and revocation are recorded by their use
+ * cases, atomically with the ledger write. An audit failure never changes
+ * the answer the caller gets.
+ */
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const status = c.res.status;
+  const path = new URL(c.req.url).pathname;
+  if (status < 400 || !path.startsWith("/v1/")) return;
+  const stores = c.var.deps.stores;
+  if (typeof stores === "string") return;
+  const principal = c.get("principal");
+  try {
+    await stores.audit.append({
+      at: c.var.now.toISOString(),
+      event: "refused",
+      outcome: "failure",
+      status,
+      code: c.error instanceof ApiError ? c.error.code : status >= 500 ? "internal" : null,
+      token_name: principal?.name ?? null,
+      client_address: c.req.header("CF-Connecting-IP") ?? null,
+      method: c.req.method,
+      path: path.slice(0, 256),
+      serial: null,
+      request_id: c.var.requestId,
+    });
+  } catch (e) {
+    console.error(JSON.stringify({ level: "error", request_id: c.var.requestId, error: `audit write failed: ${e instanceof Error ? e.message : String(e)}` }));
+  }
+});

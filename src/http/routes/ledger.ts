@@ -1,0 +1,175 @@
+/**
+ * The ledger over HTTP: list and read issued certificates, revoke one, the
+ * CRL, and the audit trail.
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
+import { currentCrl } from "../../authority/certificate-revocation-list.ts";
+import { revokeCertificate } from "../../authority/revoke-certificate.ts";
+import { ApiError, type FieldError } from "../../errors.ts";
+import { toBase64Url, utf8 } from "../../pki/bytes.ts";
+import { REVOCATION_REASONS } from "../../pki/crl.ts";
+import { parseDuration } from "../../pki/duration.ts";
+import { encodePem } from "../../pki/pem.ts";
+import type { CertificateRecord, CertificateStatus } from "../../store/types.ts";
+import { requestMeta, requireConfig, requireStores } from "../context.ts";
+import { requireScope } from "../middleware/auth.ts";
+import { parseJsonBody } from "../schemas.ts";
+import type { AppEnv } from "../types.ts";
+
+export const MAX_PAGE = 500;
+const DEFAULT_PAGE = 100;
+
+/** Serial numbers as people paste them: any case, optional colons, OpenSSL's leading zeros or Go's none. */
+export function normalizeSerial(text: string): string | null {
+  const hex = text.replace(/:/g, "").toLowerCase();
+  if (!/^[0-9a-f]{1,40}$/.test(hex)) return null;
+  const trimmed = hex.replace(/^0+(?=.)/, "");
+  // edgeca serials are 16 octets: restore the leading zero nibbles a big-integer print drops.
+  return trimmed.length < 32 ? trimmed.padStart(32, "0") : trimmed;
+}
+
+function statusOf(r: CertificateRecord, now: Date): CertificateStatus {
+  if (r.revoked_at !== null) return "revoked";
+  return new Date(r.not_after) <= now ? "expired" : "active";
+}
+
+function recordJson(r: CertificateRecord, now: Date, withPem: boolean) {
+  return {
+    serial_number: r.serial,
+    status: statusOf(r, now),
+    hostnames: r.hostnames,
+    usage: r.usage,
+    key_algorithm: r.key_algorithm,
+    key_source: r.key_source,
+    not_before: r.not_before,
+    not_after: r.not_after,
+    sha256_fingerprint: r.sha256_fingerprint,
+    issuer_fingerprint: r.issuer_fingerprint,
+    token_name: r.token_name,
+    request_id: r.request_id,
+    created_at: r.created_at,
+    revoked_at: r.revoked_at,
+    revocation_reason: r.revocation_reason,
+    ...(withPem ? { certificate: r.pem } : {}),
+  };
+}
+
+function encodeCursor(value: unknown): string {
+  return toBase64Url(utf8(JSON.stringify(value)));
+}
+
+function decodeCursor<T>(cursor: string, shape: z.ZodType<T>): T {
+  try {
+    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    return shape.parse(JSON.parse(json));
+  } catch {
+    throw new ApiError("validation_failed", "cursor is not one this service returned", { errors: [{ pointer: "cursor", detail: "invalid cursor" }] });
+  }
+}
+
+function queryError(errors: FieldError[]): never {
+  throw new ApiError("validation_failed", errors.map((e) => `${e.pointer}: ${e.detail}`).join("; "), { errors });
+}
+
+function parseLimit(c: Context<AppEnv>): number {
+  const text = c.req.query("limit");
+  if (text === undefined) return DEFAULT_PAGE;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) queryError([{ pointer: "limit", detail: `a whole number from 1 to ${MAX_PAGE}` }]);
+  return Math.min(n, MAX_PAGE);
+}
+
+function parseTime(c: Context<AppEnv>, name: string): string | undefined {
+  const text = c.req.query(name);
+  if (text === undefined) return undefined;
+  const t = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t)) queryError([{ pointer: name, detail: "an RFC 3339 time such as 2026-01-31T00:00:00Z" }]);
+  return new Date(t).toISOString();
+}
+
+const CertificateCursor = z.object({ created_at: z.string(), serial: z.string() });
+const AuditCursor = z.object({ id: z.number().int() });
+const RevokeBody = z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") });
+
+export const ledgerRoutes = new Hono<AppEnv>()
+  .get("/v1/certificates", requireScope("read"), async (c) => {
+    const { ledger } = requireStores(c);
+    const now = c.var.now;
+    const errors: FieldError[] = [];
+    const hostname = c.req.query("hostname")?.toLowerCase().replace(/\.$/, "");
+    if (hostname !== undefined && (hostname.length === 0 || hostname.length > 253)) errors.push({ pointer: "hostname", detail: "a name, or .suffix" });
+    const status = c.req.query("status");
+    if (status !== undefined && !["active", "revoked", "expired"].includes(status)) errors.push({ pointer: "status", detail: "active, revoked or expired" });
+    let expiringBefore: string | undefined;
+    const within = c.req.query("expiring_within");
+    if (within !== undefined) {
+      const d = parseDuration(within);
+      if (d.ok) expiringBefore = new Date(now.getTime() + d.value * 1000).toISOString();
+      else errors.push({ pointer: "expiring_within", detail: 'a duration such as "30d"' });
+    }
+    if (errors.length) queryError(errors);
+    const limit = parseLimit(c);
+    const cursor = c.req.query("cursor");
+    const rows = await ledger.list({
+      hostname,
+      status: status as CertificateStatus | undefined,
+      expiringBefore,
+      token: c.req.query("token"),
+      after: cursor ? decodeCursor(cursor, CertificateCursor) : undefined,
+      limit: limit + 1,
+      now: now.toISOString(),
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json({
+      certificates: page.map((r) => recordJson(r, now, false)),
+      next_cursor: rows.length > limit && last ? encodeCursor({ created_at: last.created_at, serial: last.serial }) : null,
+    });
+  })
+  .get("/v1/certificates/:serial", requireScope("read"), async (c) => {
+    const serial = normalizeSerial(c.req.param("serial"));
+    if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
+    const record = await requireStores(c).ledger.get(serial);
+    if (!record) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial} was issued by this service`);
+    return c.json(recordJson(record, c.var.now, true));
+  })
+  .post("/v1/certificates/:serial/revoke", requireScope("revoke"), async (c) => {
+    const serial = normalizeSerial(c.req.param("serial"));
+    if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
+    const text = await c.req.text();
+    const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody);
+    const { ledger } = requireStores(c);
+    const { record } = await revokeCertificate({ ledger, now: c.var.now, request: requestMeta(c) }, serial, body.reason);
+    return c.json(recordJson(record, c.var.now, false));
+  })
+  .get("/v1/crl", async (c) => {
+    const format = c.req.query("format") ?? "der";
+    if (format !== "der" && format !== "pem") throw new ApiError("unsupported_format", "format must be der or pem", { errors: [{ pointer: "format", detail: "der or pem" }] });
+    const config = requireConfig(c);
+    const stores = requireStores(c);
+    const ca = await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now);
+    const crl = await currentCrl({ ca, ledger: stores.ledger, crl: stores.crl, now: c.var.now, nextUpdateSeconds: config.crlNextUpdateSeconds });
+    const maxAge = Math.max(0, Math.min(300, Math.floor((crl.nextUpdate.getTime() - c.var.now.getTime()) / 1000)));
+    c.header("Cache-Control", `public, max-age=${maxAge}`);
+    c.header("ETag", `"crl-${ca.fingerprint.slice(0, 16)}-${crl.crlNumber}"`);
+    c.header("Last-Modified", crl.thisUpdate.toUTCString());
+    if (format === "pem") {
+      c.header("Content-Type", "application/x-pem-file");
+      return c.body(encodePem("X509 CRL", crl.der));
+    }
+    c.header("Content-Type", "application/pkix-crl");
+    return c.body(crl.der as Uint8Array<ArrayBuffer>);
+  })
+  .get("/v1/audit", requireScope("admin"), async (c) => {
+    const { audit } = requireStores(c);
+    const since = parseTime(c, "since");
+    const until = parseTime(c, "until");
+    const limit = parseLimit(c);
+    const cursor = c.req.query("cursor");
+    const rows = await audit.list({ since, until, token: c.req.query("token"), beforeId: cursor ? decodeCursor(cursor, AuditCursor).id : undefined, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json({ events: page, next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null });
+  });

@@ -1,0 +1,214 @@
+/**
+ * D1 implementations of the ledger, audit log, idempotency keys and CRL
+ * cache (schema in migrations/). Real SQLite locally under workerd.
+ * Every statement is parameterized.
+ */
+import type {
+  AuditEvent,
+  AuditLog,
+  AuditQuery,
+  AuditRecord,
+  CertificateQuery,
+  CertificateRecord,
+  CrlState,
+  CrlStore,
+  IdempotencyRecord,
+  IdempotencyStore,
+  Ledger,
+  RevokedEntry,
+} from "./types.ts";
+
+const AUDIT_COLUMNS = "at, event, outcome, status, code, token_name, client_address, method, path, serial, request_id";
+
+function auditInsert(db: D1Database, e: AuditEvent): D1PreparedStatement {
+  return db
+    .prepare(`INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .bind(e.at, e.event, e.outcome, e.status, e.code, e.token_name, e.client_address, e.method, e.path, e.serial, e.request_id);
+}
+
+interface CertificateRow extends Omit<CertificateRecord, "hostnames" | "usage"> {
+  hostnames: string;
+  usage: string;
+}
+
+function toRecord(row: CertificateRow): CertificateRecord {
+  return { ...row, hostnames: JSON.parse(row.hostnames) as string[], usage: JSON.parse(row.usage) as string[] };
+}
+
+/** Escapes LIKE wildcards so a hostname filter matches literally. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function d1Ledger(db: D1Database): Ledger {
+  return {
+    async record(c, audit) {
+      const statements = [
+        db
+          .prepare(
+            `INSERT INTO certificates (serial, sha256_fingerprint, pem, hostnames, usage, key_algorithm, key_source, not_before, not_after,
+               issuer_fingerprint, token_name, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .bind(c.serial, c.sha256_fingerprint, c.pem, JSON.stringify(c.hostnames), JSON.stringify(c.usage), c.key_algorithm, c.key_source, c.not_before, c.not_after, c.issuer_fingerprint, c.token_name, c.request_id, c.created_at),
+        ...c.hostnames.map((name) => db.prepare("INSERT INTO certificate_names (name, serial) VALUES (?, ?)").bind(name, c.serial)),
+        auditInsert(db, audit),
+      ];
+      // D1 runs a batch as one transaction: the certificate, its names and the audit event land together or not at all.
+      await db.batch(statements);
+    },
+
+    async get(serial) {
+      const row = await db.prepare("SELECT * FROM certificates WHERE serial = ?").bind(serial).first<CertificateRow>();
+      return row ? toRecord(row) : null;
+    },
+
+    async list(q) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (q.hostname !== undefined) {
+        if (q.hostname.startsWith(".")) {
+          where.push("serial IN (SELECT serial FROM certificate_names WHERE name LIKE ? ESCAPE '\\')");
+          args.push(`%${likeLiteral(q.hostname)}`);
+        } else {
+          where.push("serial IN (SELECT serial FROM certificate_names WHERE name = ?)");
+          args.push(q.hostname);
+        }
+      }
+      if (q.status === "active") {
+        where.push("revoked_at IS NULL AND not_after > ?");
+        args.push(q.now);
+      } else if (q.status === "revoked") {
+        where.push("revoked_at IS NOT NULL");
+      } else if (q.status === "expired") {
+        where.push("revoked_at IS NULL AND not_after <= ?");
+        args.push(q.now);
+      }
+      if (q.expiringBefore !== undefined) {
+        where.push("revoked_at IS NULL AND not_after > ? AND not_after <= ?");
+        args.push(q.now, q.expiringBefore);
+      }
+      if (q.token !== undefined) {
+        where.push("token_name = ?");
+        args.push(q.token);
+      }
+      if (q.after !== undefined) {
+        where.push("(created_at < ? OR (created_at = ? AND serial < ?))");
+        args.push(q.after.created_at, q.after.created_at, q.after.serial);
+      }
+      const sql = `SELECT * FROM certificates ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, serial DESC LIMIT ?`;
+      const { results } = await db.prepare(sql).bind(...args, q.limit).all<CertificateRow>();
+      return results.map(toRecord);
+    },
+
+    async revoke(serial, reason, at, audit) {
+      const cert = await db.prepare("SELECT issuer_fingerprint FROM certificates WHERE serial = ?").bind(serial).first<{ issuer_fingerprint: string }>();
+      if (!cert) return null;
+      await db.batch([
+        db.prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL").bind(at, reason, serial),
+        // Every revocation bumps the revision, so the cached CRL is rebuilt on the next fetch.
+        db
+          .prepare("INSERT INTO crl_state (issuer_fingerprint, crl_number, revision) VALUES (?, 0, 1) ON CONFLICT (issuer_fingerprint) DO UPDATE SET revision = revision + 1")
+          .bind(cert.issuer_fingerprint),
+        auditInsert(db, audit),
+      ]);
+      return this.get(serial);
+    },
+
+    async revoked(issuerFingerprint, now) {
+      const { results } = await db
+        .prepare(
+          "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY revoked_at, serial",
+        )
+        .bind(issuerFingerprint, now)
+        .all<RevokedEntry>();
+      return results;
+    },
+  };
+}
+
+export function d1AuditLog(db: D1Database): AuditLog {
+  return {
+    async append(event) {
+      await auditInsert(db, event).run();
+    },
+    async list(q: AuditQuery) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (q.since !== undefined) {
+        where.push("at >= ?");
+        args.push(q.since);
+      }
+      if (q.until !== undefined) {
+        where.push("at < ?");
+        args.push(q.until);
+      }
+      if (q.token !== undefined) {
+        where.push("token_name = ?");
+        args.push(q.token);
+      }
+      if (q.beforeId !== undefined) {
+        where.push("id < ?");
+        args.push(q.beforeId);
+      }
+      const sql = `SELECT id, ${AUDIT_COLUMNS} FROM audit_events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+      const { results } = await db.prepare(sql).bind(...args, q.limit).all<AuditRecord>();
+      return results;
+    },
+  };
+}
+
+export function d1IdempotencyStore(db: D1Database): IdempotencyStore {
+  return {
+    async claim(r: IdempotencyRecord) {
+      const inserted = await db
+        .prepare(
+          `INSERT INTO idempotency_keys (token_name, key, request_hash, state, serial, sealed_key, created_at, expires_at)
+           VALUES (?, ?, ?, 'pending', NULL, NULL, ?, ?) ON CONFLICT (token_name, key) DO NOTHING`,
+        )
+        .bind(r.token_name, r.key, r.request_hash, r.created_at, r.expires_at)
+        .run();
+      if (inserted.meta.changes === 1) return null;
+      return this.get(r.token_name, r.key);
+    },
+    async complete(tokenName, key, serial, sealedKey) {
+      await db.prepare("UPDATE idempotency_keys SET state = 'done', serial = ?, sealed_key = ? WHERE token_name = ? AND key = ?").bind(serial, sealedKey, tokenName, key).run();
+    },
+    async release(tokenName, key) {
+      await db.prepare("DELETE FROM idempotency_keys WHERE token_name = ? AND key = ? AND state = 'pending'").bind(tokenName, key).run();
+    },
+    async get(tokenName, key) {
+      return db.prepare("SELECT * FROM idempotency_keys WHERE token_name = ? AND key = ?").bind(tokenName, key).first<IdempotencyRecord>();
+    },
+    async purgeExpired(now) {
+      await db.prepare("DELETE FROM idempotency_keys WHERE expires_at <= ?").bind(now).run();
+    },
+  };
+}
+
+export function d1CrlStore(db: D1Database): CrlStore {
+  return {
+    async get(issuerFingerprint) {
+      const row = await db.prepare("SELECT * FROM crl_state WHERE issuer_fingerprint = ?").bind(issuerFingerprint).first<Omit<CrlState, "der"> & { der: ArrayBuffer | number[] | null }>();
+      if (!row) return null;
+      return { ...row, der: row.der ? new Uint8Array(row.der as ArrayBuffer) : null };
+    },
+    async save(s, previousNumber) {
+      if (previousNumber === null) {
+        const r = await db
+          .prepare(
+            `INSERT INTO crl_state (issuer_fingerprint, crl_number, revision, built_revision, der, this_update, next_update)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issuer_fingerprint) DO NOTHING`,
+          )
+          .bind(s.issuer_fingerprint, s.crl_number, s.revision, s.built_revision, s.der, s.this_update, s.next_update)
+          .run();
+        return r.meta.changes === 1;
+      }
+      // Optimistic: only the first builder of number previousNumber + 1 wins, so CRL numbers never repeat.
+      const r = await db
+        .prepare("UPDATE crl_state SET crl_number = ?, built_revision = ?, der = ?, this_update = ?, next_update = ? WHERE issuer_fingerprint = ? AND crl_number = ?")
+        .bind(s.crl_number, s.built_revision, s.der, s.this_update, s.next_update, s.issuer_fingerprint, previousNumber)
+        .run();
+      return r.meta.changes === 1;
+    },
+  };
+}
