@@ -14,6 +14,7 @@ import { certificateRoutes } from "./http/routes/certificates.ts";
 import { auditRefusals } from "./http/middleware/audit.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { ledgerRoutes } from "./http/routes/ledger.ts";
+import { verifyRoutes } from "./http/routes/verify.ts";
 import type { AppEnv } from "./http/types.ts";
 
 /** Largest request body accepted (a CSR plus names fits easily). */
@@ -39,6 +40,7 @@ export function createApp() {
   app.route("/", caRoutes);
   app.route("/", certificateRoutes);
   app.route("/", ledgerRoutes);
+  app.route("/", verifyRoutes);
   const allowed: Record<string, string> = {
     "/v1/certificates": "GET, HEAD, POST",
     "/v1/certificates/sign": "POST",
@@ -47,6 +49,7 @@ export function createApp() {
     "/v1/ca": "GET, HEAD",
     "/v1/crl": "GET, HEAD",
     "/v1/audit": "GET, HEAD",
+    "/v1/verify": "POST",
     "/healthz": "GET, HEAD",
   };
   for (const [path, allow] of Object.entries(allowed)) {

@@ -16,6 +16,8 @@ export const ERROR_TABLE = {
   unsupported_key: { status: 400, title: "The key type is not accepted" },
   no_names: { status: 400, title: "No names to certify" },
   invalid_common_name: { status: 400, title: "The common name is not acceptable" },
+  invalid_pem: { status: 400, title: "The input is not valid PEM" },
+  invalid_certificate: { status: 400, title: "A PEM block is not a valid X.509 certificate" },
   unsupported_format: { status: 400, title: "The requested format is not supported" },
   unauthorized: { status: 401, title: "A valid bearer token is required" },
   insufficient_scope: { status: 403, title: "The token lacks the scope this operation needs" },

@@ -1,0 +1,42 @@
+/**
+ * POST /v1/verify: full path validation of a presented chain, with the
+ * reason for every failure.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
+import { verifyChain } from "../../authority/verify-chain.ts";
+import { ApiError } from "../../errors.ts";
+import { requireScope } from "../middleware/auth.ts";
+import { parseJsonBody } from "../schemas.ts";
+import type { AppEnv } from "../types.ts";
+
+export const VerifyBody = z.strictObject({
+  chain: z.string().min(1).max(256 * 1024),
+  roots: z.string().min(1).max(256 * 1024).optional(),
+  hostname: z.string().min(1).max(1024).optional(),
+  usage: z.enum(["server", "client"]).default("server"),
+  at: z.string().max(64).optional(),
+});
+
+export const verifyRoutes = new Hono<AppEnv>().post("/v1/verify", requireScope("verify"), async (c) => {
+  const body = await parseJsonBody(c, VerifyBody);
+  let at = c.var.now;
+  if (body.at !== undefined) {
+    const t = Date.parse(body.at);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(body.at) || Number.isNaN(t)) {
+      throw new ApiError("validation_failed", "at must be an RFC 3339 time such as 2026-01-31T12:00:00Z", { errors: [{ pointer: "/at", detail: "an RFC 3339 date-time" }] });
+    }
+    at = new Date(t);
+  }
+  const stores = c.var.deps.stores;
+  const report = await verifyChain(
+    {
+      ledger: typeof stores === "string" ? null : stores.ledger,
+      defaultRoots: async () => (await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now)).trust.pem,
+    },
+    { chain: body.chain, roots: body.roots, hostname: body.hostname, usage: body.usage, at },
+  );
+  c.header("Cache-Control", "no-store");
+  return c.json(report);
+});
