@@ -1,0 +1,125 @@
+/**
+ * Starts the real worker (src/index.ts with wrangler.toml) in local workerd
+ * through wrangler's programmatic API, on 127.0.0.1 and a free port, with a
+ * throwaway CA from createTestAuthority(). Used by the interop tier, which
+ * talks to it over HTTP exactly as a pipeline or curl would.
+ *
+ * Local `.dev.vars` / `.env` files are deliberately not loaded: wrangler reads
+ * them only when `envFiles` is empty, so we point `envFiles` at an empty file in
+ * a temp dir. Without that, a developer's `.dev.vars` (written by `npm start`)
+ * could add bindings such as CA_TRUST next to the test CA. (Bindings passed
+ * here would win over .dev.vars anyway, but unknown extra ones would not.)
+ *
+ * Storage: the D1 binding `DB` is a fresh database in a temp persistence dir
+ * (never the developer's .wrangler/state), with migrations/*.sql applied first,
+ * the way `wrangler d1 execute --local` does it (a Miniflare on the same dir).
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTestAuthority, type TestAuthority } from "./test-authority.ts";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The subject of the issuing CA that createTestAuthority() makes; /healthz must report it. */
+export const TEST_ISSUING_CA_CN = "edgeca test issuing CA";
+
+export interface RunningWorker {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:53123 */
+  url: string;
+  authority: TestAuthority;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the worker and wait until /healthz reports the test CA.
+ * Throws if the worker answers with another CA (e.g. bindings from .dev.vars won).
+ */
+export async function startRunningWorker(options: { authority?: TestAuthority } = {}): Promise<RunningWorker> {
+  // Keep wrangler offline and quiet in tests and CI.
+  process.env.WRANGLER_SEND_METRICS = "false";
+  process.env.CI ??= "true";
+  process.env.WRANGLER_LOG ??= "warn";
+  // Never read secrets from the process environment either.
+  process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "false";
+
+  const authority = options.authority ?? (await createTestAuthority());
+  const scratch = mkdtempSync(join(tmpdir(), "edgeca-worker-"));
+  const emptyEnvFile = join(scratch, "empty.env");
+  writeFileSync(emptyEnvFile, "");
+
+  const persist = join(scratch, "state");
+  const databaseId = "edgeca-interop-test";
+  const { unstable_startWorker, unstable_splitSqlQuery } = await import("wrangler");
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  try {
+    await applyMigrations(join(persist, "v3", "d1"), databaseId, unstable_splitSqlQuery);
+    worker = await unstable_startWorker({
+      config: join(repoRoot, "wrangler.toml"),
+      entrypoint: join(repoRoot, "src", "index.ts"),
+      envFiles: [emptyEnvFile],
+      sendMetrics: false,
+      bindings: {
+        // Every secret the test authority provides (CA_CERT, CA_KEY, API_TOKENS, …), as `wrangler secret put` would.
+        ...Object.fromEntries(Object.entries(authority.bindings).map(([name, value]) => [name, { type: "secret_text" as const, value }])),
+        DB: { type: "d1", database_id: databaseId },
+      },
+      dev: {
+        server: { hostname: "127.0.0.1", port: 0 },
+        inspector: false,
+        persist,
+        watch: false,
+        remote: false,
+        logLevel: "warn",
+        enableContainers: false,
+      },
+    });
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
+
+  const stop = async () => {
+    try {
+      await worker.dispose();
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  };
+
+  try {
+    await worker.ready;
+    const url = (await worker.url).origin;
+    const health = await fetch(`${url}/healthz`);
+    const body = (await health.json()) as { status?: string; ca?: { subject?: string } };
+    if (health.status !== 200 || !body.ca?.subject?.includes(TEST_ISSUING_CA_CN)) {
+      throw new Error(`worker at ${url} does not serve the test CA: ${health.status} ${JSON.stringify(body)}`);
+    }
+    return { url, authority, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Apply migrations/*.sql in name order to the local D1 database `id` under `d1Persist`. */
+async function applyMigrations(d1Persist: string, id: string, splitSqlQuery: (sql: string) => string[]): Promise<void> {
+  const dir = join(repoRoot, "migrations");
+  if (!existsSync(dir)) return;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  if (files.length === 0) return;
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({ modules: true, script: "export default {}", d1Persist, d1Databases: { DB: id } });
+  try {
+    const db = await mf.getD1Database("DB");
+    for (const file of files) {
+      const queries = splitSqlQuery(readFileSync(join(dir, file), "utf8"));
+      await db.batch(queries.map((q) => db.prepare(q)));
+    }
+  } finally {
+    await mf.dispose();
+  }
+}
