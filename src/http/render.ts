@@ -6,10 +6,11 @@
 import type { Context } from "hono";
 import type { IssuedCertificate } from "../authority/mint-leaf.ts";
 import { ApiError } from "../errors.ts";
+import { adviseOverride, helmValues, universalEnv, type Product, type Purpose } from "../kuma/overrides.ts";
 import { K8S_NAME, K8S_NAMESPACE, kubernetesSecretYaml, tlsBundleTarGz } from "../pki/bundle.ts";
 import type { AppEnv } from "./types.ts";
 
-export const BUNDLE_FORMATS = ["json", "tar", "kubernetes-secret"] as const;
+export const BUNDLE_FORMATS = ["json", "tar", "kubernetes-secret", "helm-values", "env"] as const;
 export type BundleFormat = (typeof BUNDLE_FORMATS)[number];
 
 /** Defaults match Kuma's Helm chart and docs (controlPlane.tls.general.secretName). */
@@ -28,7 +29,12 @@ export function negotiateFormat(c: Context<AppEnv>): BundleFormat {
   return "json";
 }
 
-export function issuedCertificateJson(cert: IssuedCertificate) {
+export interface KumaTarget {
+  purpose: Purpose;
+  product: Product;
+}
+
+export function issuedCertificateJson(cert: IssuedCertificate, target?: KumaTarget) {
   return {
     serial_number: cert.serialNumber,
     certificate: cert.certificate,
@@ -41,17 +47,47 @@ export function issuedCertificateJson(cert: IssuedCertificate) {
     hostnames: cert.hostnames,
     usage: cert.usages,
     key_algorithm: cert.keyAlgorithm,
+    ...(target ? { kuma: kumaSection(cert, target) } : {}),
   };
 }
 
-export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, format: BundleFormat): Promise<Response> {
+/** What the chosen Kuma override needs: its Secret, Helm values, Universal env, and warnings. */
+function kumaSection(cert: IssuedCertificate, target: KumaTarget) {
+  const advice = adviseOverride(target.purpose, target.product, cert.hostnames, cert.keyAlgorithm);
+  return {
+    purpose: target.purpose,
+    product: target.product,
+    secret: advice.secret,
+    helm_values: helmValues(target.purpose, target.product, advice.secret.name, cert.ca),
+    env: universalEnv(target.purpose, DEFAULT_ENV_DIR),
+    warnings: advice.warnings,
+  };
+}
+
+/** Where Universal-mode examples put the files. */
+export const DEFAULT_ENV_DIR = "/etc/kuma/tls";
+
+export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, format: BundleFormat, target?: KumaTarget): Promise<Response> {
   // Responses may carry a private key: never store them in any cache.
   c.header("Cache-Control", "no-store");
   c.header("Location", `/v1/certificates/${cert.serialNumber}`);
   const bundle = { chain: cert.chain, privateKey: cert.privateKey, ca: cert.ca };
   switch (format) {
     case "json":
-      return c.json(issuedCertificateJson(cert), 201);
+      return c.json(issuedCertificateJson(cert, target), 201);
+    case "helm-values": {
+      const purpose = target?.purpose ?? "general";
+      const product = target?.product ?? "kuma";
+      const name = c.req.query("name") ?? adviseOverride(purpose, product, cert.hostnames, cert.keyAlgorithm).secret.name;
+      c.header("Content-Type", "application/yaml; charset=utf-8");
+      return c.body(helmValues(purpose, product, name, cert.ca), 201);
+    }
+    case "env": {
+      const dir = c.req.query("dir") ?? DEFAULT_ENV_DIR;
+      if (!/^\/[A-Za-z0-9._\/-]{0,255}$/.test(dir)) throw new ApiError("validation_failed", "dir must be an absolute path", { errors: [{ pointer: "dir", detail: "an absolute path of letters, digits, '.', '_', '-' and '/'" }] });
+      c.header("Content-Type", "text/plain; charset=utf-8");
+      return c.body(universalEnv(target?.purpose ?? "general", dir), 201);
+    }
     case "tar": {
       const body = await tlsBundleTarGz(bundle, c.var.now);
       const file = (cert.hostnames[0] ?? "bundle").replace(/[^a-z0-9.-]/gi, "_");
@@ -60,8 +96,9 @@ export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, 
       return c.body(body as Uint8Array<ArrayBuffer>, 201);
     }
     case "kubernetes-secret": {
-      const name = c.req.query("name") ?? DEFAULT_SECRET_NAME;
-      const namespace = c.req.query("namespace") ?? DEFAULT_SECRET_NAMESPACE;
+      const advice = target ? adviseOverride(target.purpose, target.product, cert.hostnames, cert.keyAlgorithm) : undefined;
+      const name = c.req.query("name") ?? advice?.secret.name ?? DEFAULT_SECRET_NAME;
+      const namespace = c.req.query("namespace") ?? advice?.secret.namespace ?? DEFAULT_SECRET_NAMESPACE;
       const errors = [];
       if (name.length > 253 || !K8S_NAME.test(name)) errors.push({ pointer: "name", detail: "must be a DNS-1123 subdomain (lower case letters, digits, '-' and '.')" });
       if (namespace.length > 63 || !K8S_NAMESPACE.test(namespace)) errors.push({ pointer: "namespace", detail: "must be a DNS-1123 label" });

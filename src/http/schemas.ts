@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError, type FieldError } from "../errors.ts";
+import { PRODUCTS, PURPOSES } from "../kuma/overrides.ts";
 import { KEY_ALGORITHMS } from "../pki/keys.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -12,13 +13,19 @@ const Usage = z.enum(["server", "client"]);
 /** `"server"`, `["server"]`, `["server","client"]`: normalized to a sorted, de-duplicated list. */
 const Usages = z
   .union([Usage, z.array(Usage).min(1).max(2)])
-  .default(["server"])
-  .transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[]);
+  .transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[])
+  .optional();
 
 const Hostnames = z.array(z.string().max(1024)).min(1).max(100);
 
+/** Which Kuma override the certificate is for: sets the usage, default names, Secret and warnings. */
+const Purpose = z.enum(PURPOSES).optional();
+const Product = z.enum(PRODUCTS).default("kuma");
+
 export const IssueCertificateBody = z.strictObject({
-  hostnames: Hostnames,
+  hostnames: Hostnames.optional(),
+  purpose: Purpose,
+  product: Product,
   usage: Usages,
   key: z.enum(KEY_ALGORITHMS).default("ecdsa-p256"),
   ttl: z.string().max(32).optional(),
@@ -28,6 +35,8 @@ export const IssueCertificateBody = z.strictObject({
 export const SignCsrBody = z.strictObject({
   csr: z.string().min(1).max(32 * 1024),
   hostnames: Hostnames.optional(),
+  purpose: Purpose,
+  product: Product,
   usage: Usages,
   ttl: z.string().max(32).optional(),
   common_name: z.string().max(256).optional(),
