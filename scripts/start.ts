@@ -3,8 +3,10 @@
  * worker with wrangler dev on http://127.0.0.1:8787 with local persisted state.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { buildPublic } from "./build-public.ts";
 import { DEV_TOKEN, DEV_VARS, ensureDevSetup } from "./lib/dev-setup.ts";
 
+buildPublic();
 const setup = await ensureDevSetup();
 for (const what of setup.created) console.log(`edgeca: created ${what} in ${DEV_VARS}`);
 console.log(`edgeca: CA ${setup.caSubject}`);

@@ -12,6 +12,7 @@ import { renderThrown } from "./http/problem.ts";
 import { caRoutes } from "./http/routes/ca.ts";
 import { certificateRoutes } from "./http/routes/certificates.ts";
 import { auditRefusals } from "./http/middleware/audit.ts";
+import { docsRoutes } from "./http/routes/docs.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { ledgerRoutes } from "./http/routes/ledger.ts";
 import { verifyRoutes } from "./http/routes/verify.ts";
@@ -37,6 +38,7 @@ export function createApp() {
     }),
   );
   app.route("/", healthRoutes);
+  app.route("/", docsRoutes);
   app.route("/", caRoutes);
   app.route("/", certificateRoutes);
   app.route("/", ledgerRoutes);

@@ -27,6 +27,8 @@ export interface Env {
   STORE_KEY?: string;
   /** The D1 database holding the ledger. */
   DB?: D1Database;
+  /** Static assets (public/): the API reference and openapi.yaml. */
+  ASSETS?: Fetcher;
 }
 
 export interface Config {

@@ -91,7 +91,7 @@ function parseTime(c: Context<AppEnv>, name: string): string | undefined {
 
 const CertificateCursor = z.object({ created_at: z.string(), serial: z.string() });
 const AuditCursor = z.object({ id: z.number().int() });
-const RevokeBody = z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") });
+export const RevokeBody = z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") });
 
 export const ledgerRoutes = new Hono<AppEnv>()
   .get("/v1/certificates", requireScope("read"), async (c) => {

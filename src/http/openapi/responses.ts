@@ -1,0 +1,159 @@
+/**
+ * Response schemas, for the API description only (the worker renders
+ * responses directly; the contract tests hold the two together by
+ * validating real responses against openapi.yaml).
+ */
+import { z } from "zod";
+import { ERROR_TABLE } from "../../errors.ts";
+import { PATH_WARNING_CODES } from "../../pki/path-validation.ts";
+import { VERIFY_ERROR_CODES } from "../../authority/verify-chain.ts";
+import { KEY_ALGORITHMS } from "../../pki/keys.ts";
+import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
+import { REVOCATION_REASONS } from "../../pki/crl.ts";
+
+const ERROR_CODES = Object.keys(ERROR_TABLE) as [keyof typeof ERROR_TABLE, ...(keyof typeof ERROR_TABLE)[]];
+const Time = z.string().meta({ format: "date-time", example: "2026-11-28T12:00:00.000Z" });
+const Hex = z.string().regex(/^[0-9a-f]+$/);
+const Pem = z.string().meta({ description: "PEM text", example: "-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n" });
+const Usage = z.array(z.enum(["server", "client"]));
+
+export const Problem = z
+  .object({
+    type: z.string().meta({ format: "uri" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    code: z.enum(ERROR_CODES),
+    request_id: z.string(),
+    errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: "Problem", description: "RFC 9457 problem details. `code` is stable; other members (e.g. `names`, `max_ttl`, `block`) add context." });
+
+export const KumaSection = z
+  .object({
+    purpose: z.enum(PURPOSES),
+    product: z.enum(PRODUCTS),
+    secret: z.object({ name: z.string(), namespace: z.string() }),
+    helm_values: z.string(),
+    env: z.string(),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: "KumaOverride", description: "What the chosen Kuma override needs: Secret, Helm values, Universal env, warnings" });
+
+export const IssuedCertificate = z
+  .object({
+    serial_number: Hex,
+    certificate: Pem,
+    chain: Pem.meta({ description: "tls.crt: the leaf followed by intermediates, never the self-signed root" }),
+    private_key: Pem.optional().meta({ description: "tls.key: PKCS#8 PEM, only when edgeca generated the key" }),
+    ca: Pem.meta({ description: "ca.crt: the trust anchors" }),
+    not_before: Time,
+    not_after: Time,
+    sha256_fingerprint: Hex,
+    hostnames: z.array(z.string()),
+    usage: Usage,
+    key_algorithm: z.string().meta({ examples: [...KEY_ALGORITHMS] }),
+    kuma: KumaSection.optional(),
+  })
+  .strict()
+  .meta({ id: "IssuedCertificate" });
+
+const Status = z.enum(["active", "revoked", "expired"]);
+
+export const CertificateRecord = z
+  .object({
+    serial_number: Hex,
+    status: Status,
+    hostnames: z.array(z.string()),
+    usage: Usage,
+    key_algorithm: z.string(),
+    key_source: z.enum(["generated", "csr"]),
+    not_before: Time,
+    not_after: Time,
+    sha256_fingerprint: Hex,
+    issuer_fingerprint: Hex,
+    token_name: z.string(),
+    request_id: z.string(),
+    created_at: Time,
+    revoked_at: Time.nullable(),
+    revocation_reason: z.enum(Object.keys(REVOCATION_REASONS) as [string, ...string[]]).nullable(),
+    certificate: Pem.optional().meta({ description: "the leaf PEM (on GET by serial)" }),
+  })
+  .strict()
+  .meta({ id: "CertificateRecord" });
+
+export const CertificateList = z
+  .object({ certificates: z.array(CertificateRecord), next_cursor: z.string().nullable() })
+  .strict()
+  .meta({ id: "CertificateList" });
+
+export const AuditEvent = z
+  .object({
+    id: z.number().int(),
+    at: Time,
+    event: z.enum(["issue", "sign", "revoke", "refused"]),
+    outcome: z.enum(["success", "failure"]),
+    status: z.number().int(),
+    code: z.string().nullable(),
+    token_name: z.string().nullable(),
+    client_address: z.string().nullable(),
+    method: z.string(),
+    path: z.string(),
+    serial: z.string().nullable(),
+    request_id: z.string(),
+  })
+  .strict()
+  .meta({ id: "AuditEvent" });
+
+export const AuditList = z.object({ events: z.array(AuditEvent), next_cursor: z.string().nullable() }).strict().meta({ id: "AuditList" });
+
+const ChainCertificate = z
+  .object({
+    role: z.enum(["leaf", "intermediate", "root"]),
+    subject: z.string(),
+    issuer: z.string(),
+    serial_number: Hex,
+    sha256_fingerprint: Hex,
+    not_before: Time,
+    not_after: Time,
+    trust_anchor: z.boolean(),
+  })
+  .strict();
+
+export const VerifyReport = z
+  .object({
+    valid: z.boolean(),
+    errors: z.array(
+      z
+        .object({
+          code: z.enum(VERIFY_ERROR_CODES as unknown as [string, ...string[]]),
+          message: z.string(),
+          index: z.number().int().nullable(),
+          revoked_at: Time.optional(),
+          revocation_reason: z.string().optional(),
+        })
+        .strict(),
+    ),
+    warnings: z.array(z.object({ code: z.enum(PATH_WARNING_CODES as unknown as [string, ...string[]]), message: z.string(), index: z.number().int().nullable() }).strict()),
+    chain: z.array(ChainCertificate).meta({ description: "The path that was built (or the best partial path), leaf first" }),
+  })
+  .strict()
+  .meta({ id: "VerifyReport" });
+
+export const TrustBundleJson = z
+  .object({
+    certificates: z.array(z.object({ subject: z.string(), sha256_fingerprint: Hex, not_before: Time, not_after: Time }).strict()),
+    pem: Pem,
+  })
+  .strict()
+  .meta({ id: "TrustBundle" });
+
+export const Health = z
+  .object({
+    status: z.literal("ok"),
+    ca: z.object({ subject: z.string(), sha256_fingerprint: Hex, key_algorithm: z.string(), not_after: Time }).strict(),
+    trust_anchors: z.number().int(),
+  })
+  .strict()
+  .meta({ id: "Health" });

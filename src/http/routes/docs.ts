@@ -1,0 +1,34 @@
+/**
+ * GET /openapi.yaml and GET /docs: the API description and its interactive
+ * reference, from the Worker's static assets (no CDN at run time).
+ */
+import { Hono, type Context } from "hono";
+import { ApiError } from "../../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+/** Swagger UI needs inline styles and data: images; scripts and requests stay on this origin. */
+export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+async function asset(c: Context<AppEnv>, path: string): Promise<Response> {
+  const assets = c.env.ASSETS;
+  if (!assets) throw new ApiError("not_found", "static assets are not configured (run npm install to build public/)");
+  const res = await assets.fetch(new Request(new URL(path, c.req.url)));
+  if (res.status === 404) throw new ApiError("not_found", `no asset ${path}`);
+  const out = new Response(res.body, res);
+  out.headers.set("Cache-Control", "public, max-age=300");
+  return out;
+}
+
+export const docsRoutes = new Hono<AppEnv>()
+  .get("/openapi.yaml", async (c) => {
+    const res = await asset(c, "/openapi.yaml");
+    res.headers.set("Content-Type", "application/yaml; charset=utf-8");
+    return res;
+  })
+  .get("/docs", (c) => c.redirect("/docs/", 301))
+  .get("/docs/*", async (c) => {
+    const path = new URL(c.req.url).pathname;
+    const res = await asset(c, path === "/docs/" ? "/docs/index.html" : path);
+    res.headers.set("Content-Security-Policy", DOCS_CSP);
+    return res;
+  });
