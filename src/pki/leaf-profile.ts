@@ -8,11 +8,18 @@
  * empty subject and a critical SAN (RFC 5280 §4.2.1.6); basicConstraints
  * CA:FALSE critical; keyUsage digitalSignature (+ keyEncipherment for RSA)
  * critical; extKeyUsage serverAuth and/or clientAuth; SKI; AKI = issuer SKI.
+ *
+ * Two implementations of the same profile: `signLeafCertificate` /
+ * `checkLeafCertificate` are the fast path (leaf-der.ts: DER written directly,
+ * checked with the strict path-validation reader), used for every issuance;
+ * the `…General` functions build and check with @peculiar/x509 and are kept as
+ * the reference the fast path is differentially tested against.
  */
 import { toHex } from "./bytes.ts";
 import type { CertificateAuthority } from "./certificate-authority.ts";
 import { isRsa, type PublicKeyAlgorithm } from "./keys.ts";
 import type { SubjectName } from "./names.ts";
+import { checkLeafDer, signLeafDer } from "./leaf-der.ts";
 import { x509 } from "./x509.ts";
 
 export type Usage = "server" | "client";
@@ -58,7 +65,21 @@ function ekuOids(usages: readonly Usage[]): string[] {
 }
 
 /** Builds and signs a leaf certificate from a checked template; returns its DER. */
-export async function signLeafCertificate(ca: CertificateAuthority, template: LeafTemplate): Promise<Uint8Array> {
+export function signLeafCertificate(ca: CertificateAuthority, template: LeafTemplate): Promise<Uint8Array> {
+  return signLeafDer(ca, template);
+}
+
+/**
+ * Parses an issued certificate back and checks it against the template and
+ * the CA: signature, issuer, serial, validity, key, every extension and its
+ * criticality, and nothing unexpected. Returns the list of deviations.
+ */
+export function checkLeafCertificate(der: Uint8Array, ca: CertificateAuthority, template: LeafTemplate): Promise<string[]> {
+  return checkLeafDer(der, ca, template);
+}
+
+/** The general path: the same profile built with @peculiar/x509 (the differential tests' reference). */
+export async function signLeafCertificateGeneral(ca: CertificateAuthority, template: LeafTemplate): Promise<Uint8Array> {
   const subject = subjectName(template);
   const emptySubject = subject.toJSON().length === 0;
   const extensions: InstanceType<typeof x509.Extension>[] = [
@@ -89,12 +110,8 @@ export async function signLeafCertificate(ca: CertificateAuthority, template: Le
   return new Uint8Array(cert.rawData);
 }
 
-/**
- * Parses an issued certificate back and checks it against the template and
- * the CA: signature, issuer, serial, validity, key, every extension and its
- * criticality, and nothing unexpected. Returns the list of deviations.
- */
-export async function checkLeafCertificate(der: Uint8Array, ca: CertificateAuthority, template: LeafTemplate): Promise<string[]> {
+/** The general path's self-check, with @peculiar/x509 (the differential tests' reference). */
+export async function checkLeafCertificateGeneral(der: Uint8Array, ca: CertificateAuthority, template: LeafTemplate): Promise<string[]> {
   const problems: string[] = [];
   const expect = (cond: boolean, what: string) => {
     if (!cond) problems.push(what);
