@@ -7,7 +7,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { depsFromEnv } from "./deps.ts";
 import { ApiError } from "./errors.ts";
+import { limitByClient } from "./http/middleware/rate-limit.ts";
 import { requestId } from "./http/middleware/request-id.ts";
+import { cors, securityHeaders } from "./http/middleware/security.ts";
 import { renderThrown } from "./http/problem.ts";
 import { caRoutes } from "./http/routes/ca.ts";
 import { certificateRoutes } from "./http/routes/certificates.ts";
@@ -24,11 +26,14 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function createApp() {
   const app = new Hono<AppEnv>();
   app.use(requestId);
+  app.use(securityHeaders);
+  app.use(cors);
   app.use(async (c, next) => {
     c.set("deps", depsFromEnv(c.env ?? {}));
     await next();
   });
   app.use(auditRefusals);
+  app.use(limitByClient);
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

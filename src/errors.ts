@@ -29,6 +29,7 @@ export const ERROR_TABLE = {
   idempotency_in_progress: { status: 409, title: "A request with this Idempotency-Key is still being processed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   idempotency_key_reused: { status: 422, title: "The Idempotency-Key was used with a different request" },
+  rate_limited: { status: 429, title: "Too many requests" },
   config_invalid: { status: 503, title: "The service configuration is invalid" },
   ca_not_configured: { status: 503, title: "No CA is configured" },
   ca_invalid: { status: 503, title: "The configured CA cannot be used" },

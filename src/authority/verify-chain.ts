@@ -12,6 +12,8 @@ import type { Ledger } from "../store/types.ts";
 /** Limits so hostile input cannot run away (RFC 5280 leaves these to implementations). */
 export const MAX_CHAIN_CERTIFICATES = 16;
 export const MAX_ROOT_CERTIFICATES = 32;
+/** Larger than any sane certificate (a 4096-bit RSA leaf with 100 names is under 6 KiB). */
+export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
 export const VERIFY_ERROR_CODES = [...PATH_ERROR_CODES, "revoked"] as const;
 
@@ -38,6 +40,10 @@ function certificatesFromPem(text: string, field: "chain" | "roots", max: number
   return blocks.value.map((b) => {
     if (b.label !== "CERTIFICATE") {
       const detail = `PEM block ${b.index} is ${b.label}, expected CERTIFICATE`;
+      throw new ApiError("invalid_certificate", `${field}: ${detail}`, { errors: [{ pointer, detail }], extensions: { block: b.index } });
+    }
+    if (b.der.length > MAX_CERTIFICATE_BYTES) {
+      const detail = `PEM block ${b.index} is ${b.der.length} bytes; certificates are limited to ${MAX_CERTIFICATE_BYTES}`;
       throw new ApiError("invalid_certificate", `${field}: ${detail}`, { errors: [{ pointer, detail }], extensions: { block: b.index } });
     }
     const parsed = parseCertificateDer(b.der);

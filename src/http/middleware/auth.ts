@@ -9,6 +9,7 @@ import { ApiError } from "../../errors.ts";
 import { sha256, utf8 } from "../../pki/bytes.ts";
 import type { Scope } from "../../store/types.ts";
 import type { AppEnv } from "../types.ts";
+import { limitByToken } from "./rate-limit.ts";
 
 const REALM = 'Bearer realm="edgeca"';
 
@@ -31,6 +32,7 @@ export function requireScope(scope: Scope) {
       });
     }
     c.set("principal", principal);
+    await limitByToken(c, principal.name);
     await next();
   });
 }

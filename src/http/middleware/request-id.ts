@@ -13,6 +13,5 @@ export const requestId = createMiddleware<AppEnv>(async (c, next) => {
   c.set("requestId", id);
   c.set("now", new Date());
   await next();
-  c.header("X-Request-Id", id);
-  c.header("X-Content-Type-Options", "nosniff");
+  c.res.headers.set("X-Request-Id", id);
 });

@@ -1,0 +1,44 @@
+/**
+ * Rate limits with the Workers rate-limiting binding (wrangler.toml
+ * [[ratelimits]]): per client address on every /v1 request, and per token
+ * once it is authenticated. Over the limit: 429 rate_limited with
+ * Retry-After. Without the bindings (e.g. a benchmark), nothing is limited.
+ */
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../errors.ts";
+import type { AppEnv } from "../types.ts";
+
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+/** The longest period a simple rate limit can have: a safe Retry-After. */
+const RETRY_AFTER_SECONDS = "60";
+
+async function enforce(limiter: RateLimiter | undefined, key: string, what: string): Promise<void> {
+  if (!limiter) return;
+  let outcome: { success: boolean };
+  try {
+    outcome = await limiter.limit({ key });
+  } catch {
+    // A failing limiter must not take issuance down with it: fail open, the token limits still apply where they work.
+    return;
+  }
+  if (!outcome.success) {
+    throw new ApiError("rate_limited", `too many requests from this ${what}; retry after ${RETRY_AFTER_SECONDS} seconds`, { headers: { "Retry-After": RETRY_AFTER_SECONDS } });
+  }
+}
+
+export function clientKey(c: Context<AppEnv>): string {
+  return c.req.header("CF-Connecting-IP") ?? "unknown";
+}
+
+export const limitByClient = createMiddleware<AppEnv>(async (c, next) => {
+  if (new URL(c.req.url).pathname.startsWith("/v1/")) await enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");
+  await next();
+});
+
+export function limitByToken(c: Context<AppEnv>, tokenName: string): Promise<void> {
+  return enforce(c.env?.RATE_LIMIT_TOKEN, `token:${tokenName}`, "token");
+}

@@ -1,0 +1,32 @@
+/**
+ * Bounded property-based fuzzing of every endpoint inside workerd (fixed
+ * seed, so a failure reproduces). `npm run fuzz` runs the same properties
+ * for minutes over HTTP with a random seed.
+ */
+import fc from "fast-check";
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkOne, makeSamples, targets, type Samples } from "../fuzz/properties.ts";
+import { tokens } from "./helpers.ts";
+
+const SEED = 20261128;
+const RUNS = 40;
+
+let samples: Samples;
+beforeAll(async () => {
+  samples = await makeSamples();
+});
+
+describe("hostile input never gets a 5xx, a non-problem error or a hang", () => {
+  it("holds for every endpoint", async () => {
+    for (const target of targets(samples)) {
+      await fc.assert(
+        fc.asyncProperty(target.arbitrary, async (r) => {
+          const problem = await checkOne((req) => exports.default.fetch(req), "http://edgeca.test", tokens.admin, r, 5_000);
+          expect(problem, `${target.name}: ${r.method} ${r.path.slice(0, 120)}`).toBeNull();
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+    }
+  }, 240_000);
+});

@@ -1,0 +1,160 @@
+/**
+ * Hardening: HTTP hygiene, CORS, rate limits, input limits, and that no
+ * secret (CA key, tokens, STORE_KEY) ever appears in a response or a log line.
+ */
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { toHex } from "../../src/pki/bytes.ts";
+import { decodePem, encodePem } from "../../src/pki/pem.ts";
+import { call, callWithEnv, expectProblem, tokens, type IssuedJson } from "./helpers.ts";
+
+describe("HTTP hygiene", () => {
+  it.each(["/healthz", "/v1/ca", "/v1/nope", "/v1/certificates"])("sets security headers on %s", async (path) => {
+    const res = await call(path);
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+    expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+    expect(res.headers.get("Content-Security-Policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get("Server")).toBeNull();
+  });
+
+  it("echoes a caller's request id in the header and the problem body", async () => {
+    const res = await call("/v1/certificates", { method: "POST", rawBody: "{", headers: { "X-Request-Id": "pipeline-42.retry-1" }, token: tokens.admin });
+    expect(res.headers.get("X-Request-Id")).toBe("pipeline-42.retry-1");
+    expect(((await res.json()) as { request_id: string }).request_id).toBe("pipeline-42.retry-1");
+    const odd = await call("/healthz", { headers: { "X-Request-Id": "<script>" } });
+    expect(odd.headers.get("X-Request-Id")).not.toBe("<script>");
+  });
+
+  it("keeps CORS closed by default", async () => {
+    const pre = await call("/v1/certificates", { method: "OPTIONS", headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" } });
+    expect(pre.status).toBe(403);
+    expect(pre.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    const get = await call("/v1/ca", { headers: { Origin: "https://evil.example" } });
+    expect(get.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("opens CORS to the origins in CORS_ORIGINS only", async () => {
+    const cfg = { CORS_ORIGINS: "https://ui.example.com, https://ops.example.com" };
+    const pre = await callWithEnv(cfg, "/v1/certificates", { method: "OPTIONS", headers: { Origin: "https://ui.example.com", "Access-Control-Request-Method": "POST" } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("Access-Control-Allow-Origin")).toBe("https://ui.example.com");
+    expect(pre.headers.get("Access-Control-Allow-Headers")).toContain("Authorization");
+    const get = await callWithEnv(cfg, "/v1/ca", { headers: { Origin: "https://ops.example.com" } });
+    expect(get.headers.get("Access-Control-Allow-Origin")).toBe("https://ops.example.com");
+    const other = await callWithEnv(cfg, "/v1/ca", { headers: { Origin: "https://evil.example" } });
+    expect(other.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+});
+
+describe("rate limits", () => {
+  const refuse = { limit: async () => ({ success: false }) };
+  const keys: string[] = [];
+  const record = { limit: async ({ key }: { key: string }) => (keys.push(key), { success: true }) };
+
+  it("has the Workers rate-limiting bindings configured locally", async () => {
+    expect(typeof env.RATE_LIMIT_TOKEN?.limit).toBe("function");
+    expect((await env.RATE_LIMIT_TOKEN!.limit({ key: "probe" })).success).toBe(true);
+    expect((await env.RATE_LIMIT_CLIENT!.limit({ key: "probe" })).success).toBe(true);
+  });
+
+  it("limits per token, keyed by the token's name, with 429 and Retry-After", async () => {
+    const res = await callWithEnv({ RATE_LIMIT_TOKEN: refuse } as never, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } });
+    await expectProblem(res, 429, "rate_limited");
+    expect(res.headers.get("Retry-After")).toBe("60");
+    await callWithEnv({ RATE_LIMIT_TOKEN: record } as never, "/v1/certificates", { token: tokens.zoneA, body: { hostnames: ["cp.example.com"] } });
+    expect(keys).toContain("token:zone-a-pipeline");
+  });
+
+  it("limits per client address on every /v1 request, before authentication", async () => {
+    const res = await callWithEnv({ RATE_LIMIT_CLIENT: refuse } as never, "/v1/certificates", { body: { hostnames: ["cp.example.com"] }, headers: { "CF-Connecting-IP": "198.51.100.7" } });
+    await expectProblem(res, 429, "rate_limited");
+    await callWithEnv({ RATE_LIMIT_CLIENT: record } as never, "/v1/ca", { headers: { "CF-Connecting-IP": "198.51.100.7" } });
+    expect(keys).toContain("client:198.51.100.7");
+  });
+
+  it("fails open when the limiter itself errors", async () => {
+    const broken = { limit: async () => Promise.reject(new Error("limiter down")) };
+    const res = await callWithEnv({ RATE_LIMIT_TOKEN: broken, RATE_LIMIT_CLIENT: broken } as never, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe("input limits", () => {
+  it("refuses more than 16 PEM blocks in a chain", async () => {
+    const p = await expectProblem(await call("/v1/verify", { token: tokens.admin, body: { chain: env.TEST_ROOT_PEM.repeat(17) } }), 400, "validation_failed");
+    expect(p.detail).toContain("16");
+  });
+
+  it("refuses a certificate block over 16 KiB, naming it", async () => {
+    const p = await expectProblem(await call("/v1/verify", { token: tokens.admin, body: { chain: env.TEST_ROOT_PEM + encodePem("CERTIFICATE", new Uint8Array(20_000)) } }), 400, "invalid_certificate");
+    expect(p["block"]).toBe(1);
+  });
+
+  it("refuses a body over 64 KiB even without Content-Length", async () => {
+    const stream = new ReadableStream({
+      start(ctl) {
+        for (let i = 0; i < 80; i++) ctl.enqueue(new TextEncoder().encode("x".repeat(1024)));
+        ctl.close();
+      },
+    });
+    await expectProblem(await call("/v1/verify", { method: "POST", token: tokens.admin, rawBody: stream }), 413, "payload_too_large");
+  });
+});
+
+describe("secrets never leak", () => {
+  const logged: string[] = [];
+  const spies: { mockRestore(): void }[] = [];
+  beforeAll(() => {
+    for (const m of ["log", "info", "warn", "error", "debug"] as const) {
+      spies.push(vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" "))));
+    }
+  });
+  afterAll(() => spies.forEach((s) => s.mockRestore()));
+
+  it("keeps the CA key, tokens and STORE_KEY out of every response body, header and log line", async () => {
+    const seen: string[] = [];
+    const capture = async (res: Response) => {
+      seen.push(`${res.status} ${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${await res.text()}`);
+    };
+    const issued = await call("/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } });
+    const body = (await issued.clone().json()) as IssuedJson;
+    await capture(issued);
+    await capture(await call("/v1/certificates?format=tar", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+    await capture(await call("/v1/certificates?format=kubernetes-secret", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+    await capture(await call("/v1/verify", { token: tokens.admin, body: { chain: body.chain } }));
+    await capture(await call(`/v1/certificates/${body.serial_number}`, { token: tokens.admin }));
+    await capture(await call(`/v1/certificates/${body.serial_number}/revoke`, { token: tokens.admin, body: {} }));
+    await capture(await call("/v1/crl?format=pem"));
+    await capture(await call("/v1/audit", { token: tokens.admin }));
+    await capture(await call("/healthz"));
+    await capture(await call("/v1/ca?format=json"));
+    await capture(await call("/v1/certificates", { token: "edgeca_wrong", body: { hostnames: ["cp.example.com"] } }));
+    await capture(await call("/v1/certificates", { token: tokens.reader, body: { hostnames: ["cp.example.com"] } }));
+    await capture(await call("/v1/certificates", { token: tokens.zoneA, body: { hostnames: ["evil.example.com"] } }));
+    await capture(await call("/v1/certificates", { token: tokens.admin, rawBody: "{", method: "POST" }));
+    await capture(await call("/v1/certificates/sign", { token: tokens.admin, body: { csr: "garbage" } }));
+    await capture(await call("/v1/verify", { token: tokens.admin, body: { chain: "garbage" } }));
+    await capture(await callWithEnv({ CA_KEY: env.CA_KEY!.replace(/[A-Z]/, "a") }, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+    await capture(await callWithEnv({ DB: { prepare: () => { throw new Error("D1 down"); }, batch: () => Promise.reject(new Error("D1 down")) } } as never, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+    await capture(await callWithEnv({ API_TOKENS: "[" }, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+
+    const keyBlocks = decodePem(env.CA_KEY!);
+    if (!keyBlocks.ok) throw new Error("bad CA_KEY");
+    const keyDer = keyBlocks.value[0]!.der;
+    const keyB64Body = env.CA_KEY!.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+    const needles = [
+      ["CA key PEM line", env.CA_KEY!.split("\n")[1]!],
+      ["CA key base64", keyB64Body.slice(20, 60)],
+      ["CA key bytes (hex)", toHex(keyDer.subarray(keyDer.length - 32))],
+      ["STORE_KEY", env.STORE_KEY!],
+      ...Object.entries(tokens).map(([k, v]) => [`token ${k}`, v] as [string, string]),
+    ] as [string, string][];
+    const haystack = [...seen, ...logged].join("\n");
+    expect(seen.length).toBeGreaterThan(15);
+    for (const [what, needle] of needles) expect(haystack.includes(needle), what).toBe(false);
+    // Sanity: the needle search works (the issued private key is in its own response).
+    expect(haystack.includes(body.private_key!.split("\n")[1]!)).toBe(true);
+  });
+});
