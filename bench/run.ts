@@ -1,0 +1,420 @@
+/**
+ * `npm run bench` (issue 7): builds the worker as it would be deployed
+ * (`wrangler deploy --dry-run`), serves it with Miniflare directly on
+ * 127.0.0.1 with a throwaway CA and a fresh D1 database, drives it with
+ * autocannon at concurrency 8 and prints, per workload, requests/s, p50/p99
+ * latency and CPU ms per operation of the workerd process (utime+stime from
+ * /proc, every thread incl. GC and D1, minus an empty-handler baseline); the
+ * issuance core's CPU inside workerd (bench/core-worker.ts, fast vs general
+ * path vs bare cryptography); the gzipped bundle size; and cold-start time.
+ * When `cfssl` is on the PATH, `cfssl serve` with a P-256 CA is measured in
+ * alternation with edgeca (ratio per round and median).
+ *
+ * Loopback only, bounded (fixed durations, fixed round counts), stops by
+ * itself. Results go to bench/results/<timestamp>.json.
+ * Options (env): BENCH_SECONDS (default 5), BENCH_ROUNDS (default 5 for the
+ * P-256/cfssl alternation, 3 elsewhere), BENCH_QUICK=1 (1 s, 1 round).
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+// autocannon ships no types; bench/ is outside the typechecked tree.
+import autocannon from "autocannon";
+import { Miniflare } from "miniflare";
+import { createTestAuthority } from "../test/helpers/test-authority.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const QUICK = process.env.BENCH_QUICK === "1";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
+const CFSSL_ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
+const CONNECTIONS = 8;
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "false";
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (s: string) => process.stderr.write(s + "\n");
+
+/** CPU seconds (user+system, all threads) of a process, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 (utime, stime) are at offsets 11 and 12 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function childPids(comm: string): Set<number> {
+  const out = new Set<number>();
+  const walk = (parent: number) => {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === parent) {
+          if (name === comm) out.add(Number(entry));
+          walk(Number(entry));
+        }
+      } catch {
+        // the process ended while we looked
+      }
+    }
+  };
+  walk(process.pid);
+  return out;
+}
+
+/** Starts Miniflare and finds the workerd process it spawned. */
+async function startMiniflare(options: ConstructorParameters<typeof Miniflare>[0]): Promise<{ mf: Miniflare; url: string; pid: number }> {
+  const before = childPids("workerd");
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, ...options } as never);
+  const url = (await mf.ready).origin;
+  const pids = [...childPids("workerd")].filter((p) => !before.has(p));
+  if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
+  return { mf, url, pid: pids[0]! };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface Load {
+  url: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMsPerOp: number;
+  requests: number;
+  errors: number;
+}
+
+async function drive(load: Load, seconds: number, pid: number | null): Promise<Measured> {
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
+  const result = await autocannon({
+    url: load.url,
+    method: load.method ?? "GET",
+    headers: load.headers,
+    body: load.body,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 30,
+  });
+  const cpu = pid ? cpuSeconds(pid) - cpu0 : 0;
+  const requests = result.requests.total as number;
+  return {
+    rps: requests / (result.duration as number),
+    p50: result.latency.p50 as number,
+    p99: result.latency.p99 as number,
+    cpuMsPerOp: requests > 0 ? (cpu * 1000) / requests : NaN,
+    requests,
+    errors: (result.errors as number) + (result.timeouts as number) + (result.non2xx as number),
+  };
+}
+
+function summarize(runs: Measured[], baselineCpu: number) {
+  return {
+    rps: round(median(runs.map((r) => r.rps)), 0),
+    p50_ms: round(median(runs.map((r) => r.p50)), 2),
+    p99_ms: round(median(runs.map((r) => r.p99)), 2),
+    cpu_ms_per_op_process: round(median(runs.map((r) => r.cpuMsPerOp))),
+    cpu_ms_per_op: round(median(runs.map((r) => r.cpuMsPerOp)) - baselineCpu),
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    rounds: runs.map((r) => ({ rps: round(r.rps, 0), p50_ms: r.p50, p99_ms: r.p99, cpu_ms_per_op_process: round(r.cpuMsPerOp) })),
+  };
+}
+
+function build(entryConfig: string | null, outdir: string): void {
+  const args = ["wrangler", "deploy", "--dry-run", "--outdir", outdir];
+  if (entryConfig) args.push("--config", entryConfig);
+  execFileSync("npx", args, { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true", WRANGLER_LOG: "error" } });
+}
+
+function bundleSize(outdir: string) {
+  let raw = 0;
+  let gz = 0;
+  for (const f of readdirSync(outdir)) {
+    if (f.endsWith(".map") || f === "README.md") continue;
+    const bytes = readFileSync(join(outdir, f));
+    raw += bytes.length;
+    gz += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { bytes: raw, gzip_bytes: gz, gzip_kib: round(gz / 1024, 1) };
+}
+
+async function applyMigrations(mf: Miniflare): Promise<void> {
+  const { unstable_splitSqlQuery } = await import("wrangler");
+  const db = await mf.getD1Database("DB");
+  for (const file of readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
+    const queries = unstable_splitSqlQuery(readFileSync(join(root, "migrations", file), "utf8"));
+    await db.batch(queries.map((q: string) => db.prepare(q)));
+  }
+}
+
+/** The one .js module a dry-run wrote (named after the entry point). */
+function mainModule(outdir: string): string {
+  const js = readdirSync(outdir).filter((f) => f.endsWith(".js"));
+  if (js.length !== 1) throw new Error(`expected one .js module in ${outdir}, found ${js.join(", ")}`);
+  return join(outdir, js[0]!);
+}
+
+const EMPTY_WORKER = 'export default { fetch() { return new Response("ok"); } };';
+
+async function main() {
+  const scratch = mkdtempSync(join(tmpdir(), "edgeca-bench-"));
+  const children: ChildProcess[] = [];
+  const servers: Miniflare[] = [];
+  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))?.[1] ?? "2026-04-20";
+  try {
+    // 1. Build what `wrangler deploy` would upload, and the core-only bench worker.
+    log("building the worker (wrangler deploy --dry-run) …");
+    const appOut = join(scratch, "app");
+    build(null, appOut);
+    const bundle = bundleSize(appOut);
+    const minOut = join(scratch, "app-min");
+    execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", minOut], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true", WRANGLER_LOG: "error" } });
+    const bundleMinified = bundleSize(minOut);
+    const coreToml = join(scratch, "core-wrangler.toml");
+    writeFileSync(coreToml, `name = "edgeca-bench-core"\nmain = ${JSON.stringify(join(root, "bench", "core-worker.ts"))}\ncompatibility_date = "${compatibilityDate}"\n`);
+    const coreOut = join(scratch, "core");
+    build(coreToml, coreOut);
+
+    const authority = await createTestAuthority();
+    const token = authority.tokens.admin;
+    const appOptions = {
+      modules: true,
+      scriptPath: mainModule(appOut),
+      modulesRoot: appOut,
+      compatibilityDate,
+      bindings: { ...authority.bindings, MAX_TTL: "397d", DEFAULT_TTL: "90d", CORS_ORIGINS: "" },
+      d1Databases: { DB: "edgeca-bench" },
+      d1Persist: join(scratch, "d1"),
+    };
+
+    // 2. Cold start: spawn → first answer, the app vs an empty worker (median of 5); CPU of workerd over the same span.
+    log("cold start …");
+    const cold = { app_ms: [] as number[], empty_ms: [] as number[], app_cpu_ms: [] as number[], empty_cpu_ms: [] as number[] };
+    for (let i = 0; i < (QUICK ? 1 : 5); i++) {
+      for (const which of ["empty", "app"] as const) {
+        const t0 = performance.now();
+        const s = await startMiniflare(which === "app" ? { ...appOptions, d1Persist: join(scratch, `cold-${i}`) } : { modules: true, script: EMPTY_WORKER, compatibilityDate });
+        const res = await fetch(`${s.url}/no-such-route`);
+        await res.arrayBuffer();
+        const ms = performance.now() - t0;
+        const cpu = cpuSeconds(s.pid) * 1000;
+        await s.mf.dispose();
+        cold[`${which}_ms`].push(ms);
+        cold[`${which}_cpu_ms`].push(cpu);
+      }
+    }
+    const coldStart = {
+      spawn_to_first_response_ms: round(median(cold.app_ms), 1),
+      empty_worker_spawn_to_first_response_ms: round(median(cold.empty_ms), 1),
+      module_overhead_ms: round(median(cold.app_ms) - median(cold.empty_ms), 1),
+      module_overhead_cpu_ms: round(median(cold.app_cpu_ms) - median(cold.empty_cpu_ms), 1),
+    };
+
+    // 3. Servers: the app, an empty handler (the baseline of the runtime's HTTP path), the core bench worker.
+    log("starting the worker under Miniflare on 127.0.0.1 …");
+    const app = await startMiniflare(appOptions);
+    servers.push(app.mf);
+    await applyMigrations(app.mf);
+    const empty = await startMiniflare({ modules: true, script: EMPTY_WORKER, compatibilityDate });
+    servers.push(empty.mf);
+    const core = await startMiniflare({ modules: true, scriptPath: mainModule(coreOut), modulesRoot: coreOut, compatibilityDate, bindings: { CA_CERT: authority.bindings.CA_CERT, CA_KEY: authority.bindings.CA_KEY } });
+    servers.push(core.mf);
+
+    const auth = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+    const issue = (key: string): Load => ({ url: `${app.url}/v1/certificates`, method: "POST", headers: auth, body: JSON.stringify({ hostnames: ["cp.example.com"], key }) });
+    // A CSR and a chain to verify, made once by the service itself.
+    const csrKey = join(scratch, "csr.key");
+    const csrFile = join(scratch, "req.csr");
+    execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", csrKey, "-subj", "/CN=cp.example.com", "-addext", "subjectAltName=DNS:cp.example.com", "-out", csrFile], { stdio: "ignore" });
+    const csr = readFileSync(csrFile, "utf8");
+    const issued = (await (await fetch(`${app.url}/v1/certificates`, { method: "POST", headers: auth, body: JSON.stringify({ hostnames: ["cp.example.com"] }) })).json()) as { chain: string; ca: string };
+    const verifyBody = JSON.stringify({ chain: issued.chain, roots: issued.ca, hostname: "cp.example.com" });
+    const verifyCheck = (await (await fetch(`${app.url}/v1/verify`, { method: "POST", headers: auth, body: verifyBody })).json()) as { valid?: boolean; chain?: unknown[] };
+    if (verifyCheck.valid !== true || verifyCheck.chain?.length !== 3) throw new Error(`the verify workload is not a valid 3-certificate chain: ${JSON.stringify(verifyCheck).slice(0, 300)}`);
+
+    const workloads: Record<string, Load> = {
+      "issue P-256": issue("ecdsa-p256"),
+      "issue P-384": issue("ecdsa-p384"),
+      "issue RSA-2048": issue("rsa-2048"),
+      "sign CSR (P-256)": { url: `${app.url}/v1/certificates/sign`, method: "POST", headers: auth, body: JSON.stringify({ csr }) },
+      "verify (leaf+int+root)": { url: `${app.url}/v1/verify`, method: "POST", headers: auth, body: verifyBody },
+    };
+    for (const [name, load] of Object.entries(workloads)) {
+      const res = await fetch(load.url, { method: load.method, headers: load.headers, body: load.body });
+      if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);
+    }
+
+    // 4. Core CPU inside workerd: n operations per request, process CPU ÷ operations.
+    log("issuance core inside workerd …");
+    const coreResults: Record<string, number> = {};
+    for (const [op, alg] of [["crypto", "ecdsa-p256"], ["fast", "ecdsa-p256"], ["general", "ecdsa-p256"], ["fast", "ecdsa-p384"], ["fast", "rsa-2048"]] as const) {
+      const n = alg === "rsa-2048" ? 5 : op === "general" ? 100 : 400;
+      await (await fetch(`${core.url}/?op=${op}&alg=${alg}&n=${Math.min(n, 50)}`)).text(); // warm-up
+      const samples: number[] = [];
+      for (let r = 0; r < (QUICK ? 1 : 5); r++) {
+        const c0 = cpuSeconds(core.pid);
+        const res = await fetch(`${core.url}/?op=${op}&alg=${alg}&n=${n}`);
+        if (!res.ok) throw new Error(`core ${op}: ${await res.text()}`);
+        await res.text();
+        samples.push(((cpuSeconds(core.pid) - c0) * 1000) / n);
+      }
+      coreResults[`${op} ${alg}`] = round(median(samples));
+    }
+
+    // 5. Empty-handler baseline, then every workload.
+    log("empty-handler baseline …");
+    const baselineRuns: Measured[] = [];
+    await drive({ url: `${empty.url}/` }, 1, null);
+    for (let r = 0; r < ROUNDS; r++) baselineRuns.push(await drive({ url: `${empty.url}/` }, SECONDS, empty.pid));
+    const baseline = summarize(baselineRuns, 0);
+    const baselineCpu = baseline.cpu_ms_per_op_process;
+
+    // cfssl, when installed: a P-256 CA and `cfssl serve` on loopback.
+    let cfssl: { url: string; pid: number; version: string } | null = null;
+    let cfsslBin: string | null = null;
+    try {
+      cfsslBin = execFileSync("sh", ["-c", "command -v cfssl"], { encoding: "utf8" }).trim() || null;
+    } catch {
+      cfsslBin = null;
+    }
+    if (cfsslBin) {
+      const dir = join(scratch, "cfssl");
+      mkdirSync(dir);
+      execFileSync("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", join(dir, "ca-key.pem")]);
+      execFileSync("openssl", ["req", "-x509", "-new", "-key", join(dir, "ca-key.pem"), "-subj", "/CN=cfssl bench CA", "-days", "3650", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", join(dir, "ca.pem")]);
+      const port = await freePort();
+      const proc = spawn(cfsslBin, ["serve", "-address", "127.0.0.1", "-port", String(port), "-ca", join(dir, "ca.pem"), "-ca-key", join(dir, "ca-key.pem"), "-loglevel", "5"], { stdio: "ignore" });
+      children.push(proc);
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 100; i++) {
+        try {
+          await fetch(`${url}/api/v1/cfssl/scaninfo`);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      const version = execFileSync(cfsslBin, ["version"], { encoding: "utf8" }).split("\n")[0]!.replace("Version: ", "");
+      cfssl = { url, pid: proc.pid!, version };
+    }
+    const cfsslLoad: Load | null = cfssl
+      ? { url: `${cfssl.url}/api/v1/cfssl/newcert`, method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ request: { hosts: ["cp.example.com"], CN: "cp.example.com", key: { algo: "ecdsa", size: 256 } } }) }
+      : null;
+    if (cfsslLoad) {
+      const res = await fetch(cfsslLoad.url, { method: "POST", headers: cfsslLoad.headers, body: cfsslLoad.body });
+      const body = (await res.json()) as { success?: boolean };
+      if (!body.success) throw new Error("cfssl newcert failed");
+    }
+
+    const results: Record<string, ReturnType<typeof summarize>> = {};
+    const comparison: { round: number; edgeca_rps: number; cfssl_rps: number; ratio: number; edgeca_p99_ms: number; cfssl_p99_ms: number }[] = [];
+    for (const [name, load] of Object.entries(workloads)) {
+      log(`${name} …`);
+      await drive(load, 1, null);
+      const runs: Measured[] = [];
+      const cfsslRuns: Measured[] = [];
+      const rounds = name === "issue P-256" && cfsslLoad ? CFSSL_ROUNDS : ROUNDS;
+      if (name === "issue P-256" && cfsslLoad) await drive(cfsslLoad, 1, null);
+      for (let r = 0; r < rounds; r++) {
+        const m = await drive(load, SECONDS, app.pid);
+        runs.push(m);
+        if (name === "issue P-256" && cfsslLoad && cfssl) {
+          const c = await drive(cfsslLoad, SECONDS, cfssl.pid);
+          cfsslRuns.push(c);
+          comparison.push({ round: r + 1, edgeca_rps: round(m.rps, 0), cfssl_rps: round(c.rps, 0), ratio: round(m.rps / c.rps, 2), edgeca_p99_ms: m.p99, cfssl_p99_ms: c.p99 });
+          log(`  round ${r + 1}: edgeca ${m.rps.toFixed(0)}/s, cfssl ${c.rps.toFixed(0)}/s, ratio ${(m.rps / c.rps).toFixed(2)}`);
+        }
+      }
+      results[name] = summarize(runs, baselineCpu);
+      if (cfsslRuns.length) results["cfssl newcert P-256"] = summarize(cfsslRuns, 0);
+    }
+
+    const workerdVersion = (() => {
+      try {
+        return execFileSync(join(root, "node_modules", ".bin", "workerd"), ["--version"], { encoding: "utf8" }).trim();
+      } catch {
+        return "unknown";
+      }
+    })();
+    const report = {
+      at: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version, workerd: workerdVersion, cfssl: cfssl?.version ?? null, load_average_note: "shared machine: other test runs were active" },
+      settings: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, cfssl_rounds: cfsslLoad ? CFSSL_ROUNDS : 0, cpu_method: "workerd process utime+stime (/proc/<pid>/stat, all threads) ÷ requests, minus the empty-handler baseline" },
+      bundle: { ...bundle, minified: bundleMinified },
+      cold_start: coldStart,
+      core_cpu_ms_per_op_in_workerd: coreResults,
+      baseline_empty_handler: baseline,
+      workloads: results,
+      cfssl_comparison: cfsslLoad ? { rounds: comparison, median_ratio: round(median(comparison.map((c) => c.ratio)), 2) } : null,
+    };
+    const dir = join(root, "bench", "results");
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${report.at.replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    printTable(report);
+    console.log(`\nresults: ${file}`);
+  } finally {
+    for (const c of children) c.kill("SIGTERM");
+    for (const s of servers) await s.dispose().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function printTable(r: {
+  machine: { cpu: string; cores: number; workerd: string; cfssl: string | null };
+  bundle: { gzip_kib: number; bytes: number; minified: { gzip_kib: number } };
+  cold_start: Record<string, number>;
+  core_cpu_ms_per_op_in_workerd: Record<string, number>;
+  baseline_empty_handler: { rps: number; cpu_ms_per_op_process: number };
+  workloads: Record<string, { rps: number; p50_ms: number; p99_ms: number; cpu_ms_per_op: number; cpu_ms_per_op_process: number; errors: number }>;
+  cfssl_comparison: { rounds: { round: number; ratio: number }[]; median_ratio: number } | null;
+}) {
+  const lines: string[] = [];
+  lines.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores; workerd ${r.machine.workerd}; cfssl ${r.machine.cfssl ?? "not installed"}; concurrency ${CONNECTIONS}; medians`);
+  lines.push("");
+  lines.push("| workload | req/s | p50 ms | p99 ms | CPU ms/op (workerd − baseline) | errors |");
+  lines.push("|---|---:|---:|---:|---:|---:|");
+  for (const [name, w] of Object.entries(r.workloads)) {
+    const cpu = name.startsWith("cfssl") ? `${w.cpu_ms_per_op_process} (cfssl process)` : String(w.cpu_ms_per_op);
+    lines.push(`| ${name} | ${w.rps} | ${w.p50_ms} | ${w.p99_ms} | ${cpu} | ${w.errors} |`);
+  }
+  lines.push(`| empty handler (baseline) | ${r.baseline_empty_handler.rps} | | | ${r.baseline_empty_handler.cpu_ms_per_op_process} (process) | |`);
+  if (r.cfssl_comparison) lines.push(`\nedgeca/cfssl P-256 issuance ratio per round: ${r.cfssl_comparison.rounds.map((c) => c.ratio).join(", ")}; median ${r.cfssl_comparison.median_ratio}`);
+  lines.push(`\nissuance core inside workerd (CPU ms/op): ${Object.entries(r.core_cpu_ms_per_op_in_workerd).map(([k, v]) => `${k} ${v}`).join("; ")}`);
+  lines.push(`bundle (wrangler deploy --dry-run): ${r.bundle.gzip_kib} KiB gzipped (${(r.bundle.bytes / 1024).toFixed(0)} KiB raw); with --minify ${r.bundle.minified.gzip_kib} KiB gzipped`);
+  lines.push(`cold start (spawn → first response, median): ${r.cold_start.spawn_to_first_response_ms} ms vs empty worker ${r.cold_start.empty_worker_spawn_to_first_response_ms} ms → module overhead ${r.cold_start.module_overhead_ms} ms wall, ${r.cold_start.module_overhead_cpu_ms} ms CPU`);
+  console.log(lines.join("\n"));
+}
+
+await main();
