@@ -35,7 +35,8 @@ function problems(...statuses: number[]): Responses {
 
 const bearer = (scope: string) => [{ bearer: [scope] }];
 const authProblems = () => problems(401, 403);
-const serverProblems = () => problems(500, 503);
+/** Every /v1 route is rate limited (429) and can meet a misconfigured or failing backend (503). */
+const serverProblems = () => problems(429, 500, 503);
 
 const IdempotencyKey = z.string().min(1).max(255).meta({ description: "Retries with the same key and body within 24 h return the same certificate (and key)" });
 const FormatQuery = z.enum(["json", "tar", "kubernetes-secret", "helm-values", "env"]).meta({ description: "Response format (overrides Accept). helm-values and env only on /sign: they carry no key." });
@@ -240,7 +241,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     security: [],
     tags: ["service"],
     summary: "Service health and the CA's fingerprint and expiry",
-    responses: { 200: { description: "Healthy", content: { "application/json": { schema: Health } } }, ...serverProblems() },
+    responses: { 200: { description: "Healthy", content: { "application/json": { schema: Health } } }, ...problems(500, 503) },
   });
 
   const generator = new OpenApiGeneratorV31(registry.definitions);
