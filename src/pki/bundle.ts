@@ -3,7 +3,7 @@
  * conventions users know from cert-manager: tls.crt = leaf + intermediates
  * (never the self-signed root), tls.key = PKCS#8, ca.crt = the trust anchors.
  */
-import { toBase64, utf8 } from "./bytes.ts";
+import { concatBytes, toBase64, utf8 } from "./bytes.ts";
 
 export interface TlsBundle {
   /** tls.crt: the leaf followed by intermediates. */
@@ -50,13 +50,7 @@ export function tarArchive(entries: readonly TarEntry[], mtime: number): Uint8Ar
     parts.push(tarHeader(e, mtime), e.content, new Uint8Array((512 - (e.content.length % 512)) % 512));
   }
   parts.push(new Uint8Array(1024));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 export async function gzip(data: Uint8Array): Promise<Uint8Array> {
