@@ -3,7 +3,7 @@
  * rejected: a typo such as "hostname" must not silently issue a default.
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import { z, type output, type ZodError, type ZodType } from "./zod.ts";
 import { ApiError, type FieldError } from "../errors.ts";
 import { PRODUCTS, PURPOSES } from "../kuma/overrides.ts";
 import { KEY_ALGORITHMS } from "../pki/keys.ts";
@@ -46,7 +46,7 @@ function pointerOf(path: readonly PropertyKey[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
 
-function fieldErrors(error: z.ZodError): FieldError[] {
+function fieldErrors(error: ZodError): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
@@ -59,7 +59,7 @@ function fieldErrors(error: z.ZodError): FieldError[] {
 }
 
 /** Reads the body as JSON and validates it; 400 invalid_json / validation_failed otherwise. */
-export async function parseJsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+export async function parseJsonBody<S extends ZodType>(c: Context<AppEnv>, schema: S): Promise<output<S>> {
   const text = await c.req.text();
   let raw: unknown;
   try {

@@ -3,7 +3,7 @@
  * CRL, and the audit trail.
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import { z, type ZodType } from "../zod.ts";
 import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { currentCrl } from "../../authority/certificate-revocation-list.ts";
 import { revokeCertificate } from "../../authority/revoke-certificate.ts";
@@ -60,7 +60,7 @@ function encodeCursor(value: unknown): string {
   return toBase64Url(utf8(JSON.stringify(value)));
 }
 
-function decodeCursor<T>(cursor: string, shape: z.ZodType<T>): T {
+function decodeCursor<T>(cursor: string, shape: ZodType<T>): T {
   try {
     const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     return shape.parse(JSON.parse(json));

@@ -3,7 +3,7 @@
  * reason for every failure.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import { z } from "../zod.ts";
 import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { verifyChain } from "../../authority/verify-chain.ts";
 import { ApiError } from "../../errors.ts";
