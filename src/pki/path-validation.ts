@@ -288,8 +288,18 @@ function evaluate(candidate: Candidate, ctx: Context): Evaluated {
     }
     const nc = c.extensions.nameConstraints;
     if (nc) {
-      if (nc.otherForms > 0) {
-        warnings.push({ code: "name_constraints_not_checked", message: `${who} has name constraints on email, URI or directory names; only DNS and IP constraints are enforced here`, index: i });
+      if (nc.otherForms > 0 || nc.directoryNameForms > 0) {
+        // RFC 5280 §4.2.1.10: a constrained name form that appears below must be processed or the certificate rejected.
+        const unchecked = certs.slice(0, i).findIndex((s, j) => (j === 0 || !s.selfIssued) && ((nc.otherForms > 0 && (s.extensions.subjectAltName?.other ?? 0) > 0) || (nc.directoryNameForms > 0 && s.subject !== "")));
+        if (unchecked >= 0) {
+          errors.push({
+            code: "name_constraint_violation",
+            message: `${who} ${label(c)} constrains email, URI or directory names, and ${label(certs[unchecked]!)} has such a name, which edgeca does not check; RFC 5280 §4.2.1.10 requires rejecting it`,
+            index: unchecked,
+          });
+        } else {
+          warnings.push({ code: "name_constraints_not_checked", message: `${who} has name constraints on email, URI or directory names; no certificate below uses those name forms, so only DNS and IP constraints applied`, index: i });
+        }
       }
       for (let j = 0; j < i; j++) {
         const s = certs[j]!;

@@ -88,8 +88,10 @@ export interface NameConstraints {
   excludedDns: string[];
   permittedIp: IpSubtree[];
   excludedIp: IpSubtree[];
-  /** Subtrees of other name forms (email, URI, directoryName), which this validator does not enforce. */
+  /** Subtrees of other SAN name forms (email, URI, …), which this validator does not enforce. */
   otherForms: number;
+  /** directoryName subtrees, which this validator does not enforce either. */
+  directoryNameForms: number;
 }
 
 export interface CertificateExtensions {
@@ -280,7 +282,7 @@ function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Ui
 }
 
 function parseNameConstraints(ext: Uint8Array): NameConstraints {
-  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], otherForms: 0 };
+  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], otherForms: 0, directoryNameForms: 0 };
   const seq = readRoot(ext, TAG.SEQUENCE);
   const parts = children(ext, seq);
   if (parts.length === 0) throw new DerError("nameConstraints with neither permitted nor excluded subtrees (RFC 5280 §4.2.1.10)");
@@ -306,6 +308,8 @@ function parseNameConstraints(ext: Uint8Array): NameConstraints {
         const half = v.length / 2;
         const subtreeIp = { address: v.subarray(0, half), mask: v.subarray(half) };
         (permitted ? nc.permittedIp : nc.excludedIp).push(subtreeIp);
+      } else if (base.tag === 0xa4) {
+        nc.directoryNameForms++;
       } else {
         nc.otherForms++;
       }
