@@ -17,7 +17,7 @@ export interface IssueCertificateInput {
 export async function issueCertificate(ctx: AuthorityContext, principal: Principal, input: IssueCertificateInput): Promise<IssuedCertificate> {
   const names = authorizeNames(principal, input.hostnames, "/hostnames");
   const ttlSeconds = resolveTtl(ctx.config, principal, input.ttl);
-  const commonName = resolveCommonName(input.commonName, names, input.usages);
+  const commonName = resolveCommonName(input.commonName, names);
   const keys = await generateKeyPair(input.key);
   const leaf = await mintLeaf(ctx, {
     names,

@@ -5,7 +5,7 @@
 import type { Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import { formatDuration, parseDuration } from "../pki/duration.ts";
-import { MAX_COMMON_NAME, type Usage } from "../pki/leaf-profile.ts";
+import { MAX_COMMON_NAME } from "../pki/leaf-profile.ts";
 import { describeNameReason, normalizeNames, type SubjectName } from "../pki/names.ts";
 import type { Scope, TokenRecord } from "../store/types.ts";
 
@@ -57,16 +57,18 @@ export function resolveTtl(config: Config, principal: Principal, ttl: string | u
 
 /**
  * The subject CN: the caller's choice when given, else the profile default.
- * For server certificates it must be one of the DNS names (CA/B BR §7.1.4.3).
+ * It must be one of the certificate's names, for client certificates too: a
+ * CN is an identity many TLS clients and servers act on (CA/B BR §7.1.4.3),
+ * and a token's allowed names must bound every identity it can obtain.
  */
-export function resolveCommonName(commonName: string | undefined, names: readonly SubjectName[], usages: readonly Usage[]): string | undefined {
+export function resolveCommonName(commonName: string | undefined, names: readonly SubjectName[]): string | undefined {
   if (commonName === undefined) return undefined;
-  const cn = commonName.trim();
-  if (cn.length === 0 || cn.length > MAX_COMMON_NAME || /[\u0000-\u001f\u007f]/.test(cn)) {
-    throw new ApiError("invalid_common_name", `common_name must be 1 to ${MAX_COMMON_NAME} printable characters`, { errors: [{ pointer: "/common_name", detail: "1 to 64 printable characters" }] });
+  const cn = commonName.trim().toLowerCase().replace(/\.$/, "");
+  if (cn.length === 0 || cn.length > MAX_COMMON_NAME) {
+    throw new ApiError("invalid_common_name", `common_name must be 1 to ${MAX_COMMON_NAME} characters`, { errors: [{ pointer: "/common_name", detail: "1 to 64 characters" }] });
   }
-  if (usages.includes("server") && !names.some((n) => n.value === cn.toLowerCase())) {
-    throw new ApiError("invalid_common_name", "for a server certificate common_name must be one of the hostnames", { errors: [{ pointer: "/common_name", detail: "not among the hostnames" }] });
+  if (!names.some((n) => n.value === cn)) {
+    throw new ApiError("invalid_common_name", "common_name must be one of the certificate's names (after normalization)", { errors: [{ pointer: "/common_name", detail: "not among the hostnames" }] });
   }
-  return usages.includes("server") ? cn.toLowerCase() : cn;
+  return cn;
 }

@@ -40,7 +40,7 @@ export async function signCertificateRequest(ctx: AuthorityContext, principal: P
   }
   const names = authorizeNames(principal, requested, input.hostnames ? "/hostnames" : "/csr");
   const ttlSeconds = resolveTtl(ctx.config, principal, input.ttl);
-  const commonName = resolveCommonName(input.commonName, names, input.usages);
+  const commonName = resolveCommonName(input.commonName, names);
   return mintLeaf(ctx, {
     names,
     commonName,

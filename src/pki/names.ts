@@ -193,8 +193,12 @@ export function normalizeName(input: string): Result<SubjectName, NameProblem> {
   if (text.length > 1024) return fail("too_long");
   const unbracketed = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
   if (unbracketed.includes(":")) {
-    const bytes = parseIpv6(unbracketed);
-    return bytes ? ok({ kind: "ip", value: formatIpAddress(bytes), bytes }) : fail("ip_invalid");
+    let bytes = parseIpv6(unbracketed);
+    if (!bytes) return fail("ip_invalid");
+    // An IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is the IPv4 address to Go and to
+    // relying parties: certify it as IPv4, so IPv4 name policy applies to it.
+    if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) bytes = bytes.slice(12);
+    return ok({ kind: "ip", value: formatIpAddress(bytes), bytes });
   }
   if (/^[0-9.]+$/.test(text)) {
     const bytes = parseIpv4(text);

@@ -103,9 +103,9 @@ describe("POST /v1/certificates", () => {
     expect(leaf.getExtension(x509.SubjectAlternativeNameExtension)!.critical).toBe(true);
     expect(leaf.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]);
 
-    const client = (await (await issue({ hostnames: ["zone-a.example.com"], usage: "client", common_name: "zone-a pipeline" })).json()) as IssuedJson;
+    const client = (await (await issue({ hostnames: ["zone-a.example.com", "ops.example.com"], usage: "client", common_name: "OPS.example.com" })).json()) as IssuedJson;
     const cert = pemCerts(client.certificate)[0]!;
-    expect(cert.subject).toBe("CN=zone-a pipeline");
+    expect(cert.subject).toBe("CN=ops.example.com");
     expect(cert.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual([x509.ExtendedKeyUsage.clientAuth]);
   });
 
@@ -208,6 +208,8 @@ describe("POST /v1/certificates bad input", () => {
     ["a bad duration", JSON.stringify({ hostnames: ["a.example.com"], ttl: "ninety days" }), 400, "invalid_duration", "/ttl"],
     ["a zero duration", JSON.stringify({ hostnames: ["a.example.com"], ttl: "0d" }), 400, "invalid_duration", "/ttl"],
     ["a CN that is not among a server certificate's names", JSON.stringify({ hostnames: ["a.example.com"], common_name: "b.example.com" }), 400, "invalid_common_name", "/common_name"],
+    ["a client CN outside the names: an identity the token's allowed names do not bound", JSON.stringify({ hostnames: ["a.example.com"], usage: ["client"], common_name: "admin" }), 400, "invalid_common_name", "/common_name"],
+    ["a CN with a lone surrogate", JSON.stringify({ hostnames: ["a.example.com"], usage: ["client"], common_name: "\ud800" }), 400, "invalid_common_name", "/common_name"],
   ])("rejects %s", async (_what, raw, status, code, pointer) => {
     const res = await call("/v1/certificates", { token: tokens.admin, rawBody: raw as string, headers: { "Content-Type": "application/json" }, method: "POST" });
     const p = await expectProblem(res, status as number, code as string);
@@ -281,6 +283,12 @@ describe("authentication and name policy", () => {
     const res = await issue({ hostnames }, tokens.zoneA);
     if (allowed) expect(res.status).toBe(201);
     else await expectProblem(res, 403, "name_not_allowed");
+  });
+
+  it("judges an IPv4-mapped IPv6 address as the IPv4 address it is (RFC 4291 §2.5.5.2)", async () => {
+    await expectProblem(await issue({ hostnames: ["::ffff:8.8.8.8"] }, tokens.zoneA), 403, "name_not_allowed");
+    const ok = (await (await issue({ hostnames: ["::ffff:10.1.2.3"] }, tokens.zoneA)).json()) as IssuedJson;
+    expect(ok.hostnames).toEqual(["10.1.2.3"]);
   });
 
   it("refuses the whole request and names every offending name", async () => {
