@@ -33,7 +33,7 @@ export function requestMeta(c: Context<AppEnv>): RequestMeta {
     tokenName: c.var.principal.name,
     clientAddress: clientAddress(c),
     method: c.req.method,
-    path: new URL(c.req.url).pathname,
+    path: c.req.path,
   };
 }
 

@@ -26,7 +26,7 @@ export async function issueIdempotently(
   }
   const url = new URL(c.req.url);
   const shaping = ["format", "name", "namespace"].map((k) => `${k}=${url.searchParams.get(k) ?? ""}`).join("&");
-  const requestHash = await sha256Hex(utf8(`${c.req.method} ${url.pathname}?${shaping}\n${await c.req.text()}`));
+  const requestHash = await sha256Hex(utf8(`${c.req.method} ${c.req.path}?${shaping}\n${await c.req.text()}`));
   const { issued, replayed } = await withIdempotency(
     {
       store: requireStores(c).idempotency,

@@ -74,6 +74,11 @@ describe("rate limits", () => {
     expect(keys).toContain("client:198.51.100.7");
   });
 
+  it("cannot be routed around by percent-encoding the path", async () => {
+    const res = await callWithEnv({ RATE_LIMIT_CLIENT: refuse } as never, "/%761/certificates", { body: { hostnames: ["cp.example.com"] }, token: tokens.admin });
+    await expectProblem(res, 429, "rate_limited");
+  });
+
   it("fails open when the limiter itself errors", async () => {
     const broken = { limit: async () => Promise.reject(new Error("limiter down")) };
     const res = await callWithEnv({ RATE_LIMIT_TOKEN: broken, RATE_LIMIT_CLIENT: broken } as never, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } });

@@ -12,7 +12,8 @@ import type { AppEnv } from "../types.ts";
 export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const status = c.res.status;
-  const path = new URL(c.req.url).pathname;
+  // c.req.path is the decoded path Hono routes on: /%761/… must count as /v1/….
+  const path = c.req.path;
   if (status < 400 || !path.startsWith("/v1/")) return;
   const stores = c.var.deps.stores;
   if (typeof stores === "string") return;

@@ -35,7 +35,8 @@ export function clientKey(c: Context<AppEnv>): string {
 }
 
 export const limitByClient = createMiddleware<AppEnv>(async (c, next) => {
-  if (new URL(c.req.url).pathname.startsWith("/v1/")) await enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");
+  // The decoded path Hono routes on, so percent-encoding cannot route around the limit.
+  if (c.req.path.startsWith("/v1/")) await enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");
   await next();
 });
 
