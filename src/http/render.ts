@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { IssuedCertificate } from "../authority/mint-leaf.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, type FieldError } from "../errors.ts";
 import { adviseOverride, helmValues, universalEnv, type Product, type Purpose } from "../kuma/overrides.ts";
 import { K8S_NAME, K8S_NAMESPACE, kubernetesSecretYaml, tlsBundleTarGz } from "../pki/bundle.ts";
 import type { AppEnv } from "./types.ts";
@@ -17,7 +17,31 @@ export type BundleFormat = (typeof BUNDLE_FORMATS)[number];
 export const DEFAULT_SECRET_NAME = "general-tls-certs";
 export const DEFAULT_SECRET_NAMESPACE = "kuma-system";
 
+/**
+ * The format asked for, with its query parameters checked now, before any
+ * certificate is minted: a bad Secret name must not cost a recorded
+ * certificate and a discarded key.
+ */
 export function negotiateFormat(c: Context<AppEnv>): BundleFormat {
+  const format = requestedFormat(c);
+  const errors: FieldError[] = [];
+  const name = c.req.query("name");
+  const namespace = c.req.query("namespace");
+  const dir = c.req.query("dir");
+  if ((format === "kubernetes-secret" || format === "helm-values") && name !== undefined && (name.length > 253 || !K8S_NAME.test(name))) {
+    errors.push({ pointer: "name", detail: "must be a DNS-1123 subdomain (lower case letters, digits, '-' and '.')" });
+  }
+  if (format === "kubernetes-secret" && namespace !== undefined && (namespace.length > 63 || !K8S_NAMESPACE.test(namespace))) {
+    errors.push({ pointer: "namespace", detail: "must be a DNS-1123 label" });
+  }
+  if (format === "env" && dir !== undefined && !/^\/[A-Za-z0-9._\/-]{0,255}$/.test(dir)) {
+    errors.push({ pointer: "dir", detail: "an absolute path of letters, digits, '.', '_', '-' and '/'" });
+  }
+  if (errors.length > 0) throw new ApiError("validation_failed", errors.map((e) => `${e.pointer}: ${e.detail}`).join("; "), { errors });
+  return format;
+}
+
+function requestedFormat(c: Context<AppEnv>): BundleFormat {
   const requested = c.req.query("format");
   if (requested !== undefined) {
     if ((BUNDLE_FORMATS as readonly string[]).includes(requested)) return requested as BundleFormat;
@@ -84,7 +108,6 @@ export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, 
     }
     case "env": {
       const dir = c.req.query("dir") ?? DEFAULT_ENV_DIR;
-      if (!/^\/[A-Za-z0-9._\/-]{0,255}$/.test(dir)) throw new ApiError("validation_failed", "dir must be an absolute path", { errors: [{ pointer: "dir", detail: "an absolute path of letters, digits, '.', '_', '-' and '/'" }] });
       c.header("Content-Type", "text/plain; charset=utf-8");
       return c.body(universalEnv(target?.purpose ?? "general", dir), 201);
     }
@@ -99,10 +122,6 @@ export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, 
       const advice = target ? adviseOverride(target.purpose, target.product, cert.hostnames, cert.keyAlgorithm) : undefined;
       const name = c.req.query("name") ?? advice?.secret.name ?? DEFAULT_SECRET_NAME;
       const namespace = c.req.query("namespace") ?? advice?.secret.namespace ?? DEFAULT_SECRET_NAMESPACE;
-      const errors = [];
-      if (name.length > 253 || !K8S_NAME.test(name)) errors.push({ pointer: "name", detail: "must be a DNS-1123 subdomain (lower case letters, digits, '-' and '.')" });
-      if (namespace.length > 63 || !K8S_NAMESPACE.test(namespace)) errors.push({ pointer: "namespace", detail: "must be a DNS-1123 label" });
-      if (errors.length > 0) throw new ApiError("validation_failed", "invalid Secret name or namespace", { errors });
       const yaml = kubernetesSecretYaml(bundle, {
         name,
         namespace,

@@ -91,6 +91,14 @@ describe("the ledger records every certificate", () => {
     expect(res.headers.get("Retry-After")).toBe("5");
   });
 
+  it("checks format parameters before minting: a bad Secret name records nothing", async () => {
+    const count = async () => (await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates").first<{ n: number }>())!.n;
+    const before = await count();
+    await expectProblem(await call("/v1/certificates?format=kubernetes-secret&name=Bad_Name", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }), 400, "validation_failed");
+    await expectProblem(await call("/v1/certificates?format=helm-values&name=x%0A%20%20envVars", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }), 400, "unsupported_format");
+    expect(await count()).toBe(before);
+  });
+
   it("answers 503 ledger_unavailable when the DB binding is missing", async () => {
     await expectProblem(await callWithEnv({ DB: undefined } as never, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }), 503, "ledger_unavailable");
   });
