@@ -95,7 +95,7 @@ describe("the ledger records every certificate", () => {
     const count = async () => (await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates").first<{ n: number }>())!.n;
     const before = await count();
     await expectProblem(await call("/v1/certificates?format=kubernetes-secret&name=Bad_Name", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }), 400, "validation_failed");
-    await expectProblem(await call("/v1/certificates?format=helm-values&name=x%0A%20%20envVars", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }), 400, "unsupported_format");
+    await expectProblem(await call("/v1/certificates/sign?format=helm-values&name=x%0A%20%20envVars", { token: tokens.admin, body: { csr: "x", hostnames: ["cp.example.com"] } }), 400, "validation_failed");
     expect(await count()).toBe(before);
   });
 
