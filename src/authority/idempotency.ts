@@ -15,6 +15,8 @@ import type { PublicKeyAlgorithm } from "../pki/keys.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** A pending claim older than this is presumed dead (its isolate stopped mid-issuance) and may be taken over. */
+export const PENDING_LEASE_MS = 60_000;
 const WAIT_STEP_MS = 50;
 const WAIT_LIMIT_MS = 10_000;
 
@@ -29,12 +31,21 @@ export interface IdempotencyContext {
   now: Date;
   /** Whether the response includes a generated private key that must be kept for replays. */
   generatesKey: boolean;
+  /** Re-applies the caller's current name policy to a replayed certificate's names (throws when refused). */
+  authorizeReplay: (hostnames: string[]) => void;
 }
 
 /** Rebuilds the issued certificate from its ledger record (and the sealed key). */
 async function replay(ctx: IdempotencyContext, serial: string, sealedKey: string | null): Promise<IssuedCertificate> {
   const record = await ctx.ledger.get(serial);
   if (!record) throw new Error(`idempotency key refers to serial ${serial}, which the ledger does not hold`);
+  // A replay is a new hand-out: the token's policy may have narrowed, and the certificate may have been revoked.
+  ctx.authorizeReplay(record.hostnames);
+  if (record.revoked_at !== null) {
+    throw new ApiError("already_revoked", `the certificate issued for this Idempotency-Key (serial ${serial}) was revoked at ${record.revoked_at}; send a new key for a new certificate`, {
+      extensions: { revoked_at: record.revoked_at, revocation_reason: record.revocation_reason },
+    });
+  }
   const privateKey = sealedKey && ctx.storeKey ? await unseal(ctx.storeKey, sealedKey, sealContext(ctx, serial)) : undefined;
   return fromRecord(record, ctx.ca, privateKey);
 }
@@ -68,18 +79,23 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
   }
   const nowIso = ctx.now.toISOString();
   await ctx.store.purgeExpired(nowIso);
-  const existing = await ctx.store.claim({
+  const claim = {
     token_name: ctx.tokenName,
     key: ctx.key,
     request_hash: ctx.requestHash,
-    state: "pending",
+    state: "pending" as const,
     serial: null,
     sealed_key: null,
     created_at: nowIso,
     expires_at: new Date(ctx.now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
-  });
+  };
+  const existing = await ctx.store.claim(claim);
+  const stale = (r: { state: string; created_at: string }) => r.state === "pending" && ctx.now.getTime() - Date.parse(r.created_at) > PENDING_LEASE_MS;
+  let owned = existing === null;
+  // A claim left pending by a request that died is taken over, or the key would be stuck for 24 h.
+  if (existing !== null && existing.request_hash === ctx.requestHash && stale(existing)) owned = await ctx.store.takeOver(claim, existing.created_at);
 
-  if (existing === null) {
+  if (owned) {
     let issued: IssuedCertificate;
     try {
       issued = await mint();
@@ -93,6 +109,7 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
     return { issued, replayed: false };
   }
 
+  if (existing === null) throw new Error("unreachable: an unowned claim has a record");
   if (existing.request_hash !== ctx.requestHash) {
     throw new ApiError("idempotency_key_reused", "this Idempotency-Key was already used with a different request; use a new key for a new request");
   }
@@ -109,5 +126,6 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
   if (record.state === "pending" || !record.serial) {
     throw new ApiError("idempotency_in_progress", "a request with this Idempotency-Key is still being processed; retry shortly", { headers: { "Retry-After": "1" } });
   }
-  return { issued: await replay(ctx, record.serial, record.sealed_key), replayed: true };
+  const issued = await replay(ctx, record.serial, record.sealed_key);
+  return { issued, replayed: true };
 }

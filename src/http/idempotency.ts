@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { withIdempotency } from "../authority/idempotency.ts";
+import { authorizeNames } from "../authority/policy.ts";
 import type { AuthorityContext, IssuedCertificate } from "../authority/mint-leaf.ts";
 import { ApiError } from "../errors.ts";
 import { sha256Hex, utf8 } from "../pki/bytes.ts";
@@ -38,6 +39,7 @@ export async function issueIdempotently(
       requestHash,
       now: c.var.now,
       generatesKey,
+      authorizeReplay: (hostnames) => void authorizeNames(c.var.principal, hostnames, "/hostnames"),
     },
     mint,
   );

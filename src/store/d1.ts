@@ -173,6 +173,13 @@ export function d1IdempotencyStore(db: D1Database): IdempotencyStore {
     async complete(tokenName, key, serial, sealedKey) {
       await db.prepare("UPDATE idempotency_keys SET state = 'done', serial = ?, sealed_key = ? WHERE token_name = ? AND key = ?").bind(serial, sealedKey, tokenName, key).run();
     },
+    async takeOver(r, previousCreatedAt) {
+      const res = await db
+        .prepare("UPDATE idempotency_keys SET created_at = ?, expires_at = ? WHERE token_name = ? AND key = ? AND state = 'pending' AND request_hash = ? AND created_at = ?")
+        .bind(r.created_at, r.expires_at, r.token_name, r.key, r.request_hash, previousCreatedAt)
+        .run();
+      return res.meta.changes === 1;
+    },
     async release(tokenName, key) {
       await db.prepare("DELETE FROM idempotency_keys WHERE token_name = ? AND key = ? AND state = 'pending'").bind(tokenName, key).run();
     },

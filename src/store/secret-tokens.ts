@@ -54,6 +54,8 @@ function parseTokens(text: string): TokenStore | string {
       if (!d?.ok) return `${where}.max_ttl must be a duration such as "30d"`;
       maxTtlSeconds = d.value;
     }
+    // Names key the ledger, audit trail and idempotency keys: two tokens must never share one.
+    if (tokens.some((t) => t.name === e["name"])) return `${where}.name ${JSON.stringify(e["name"])} is used by another token; token names must be unique`;
     tokens.push({ name: e["name"], hash: fromHex(e["sha256"]), scopes: new Set(scopes as Scope[]), policy: policy.value, maxTtlSeconds });
   }
   return {

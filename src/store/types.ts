@@ -123,6 +123,8 @@ export interface IdempotencyStore {
   claim(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
   complete(tokenName: string, key: string, serial: string, sealedKey: string | null): Promise<void>;
   release(tokenName: string, key: string): Promise<void>;
+  /** Takes over a pending claim whose holder is presumed dead (its created_at is unchanged); returns whether it did. */
+  takeOver(record: IdempotencyRecord, previousCreatedAt: string): Promise<boolean>;
   get(tokenName: string, key: string): Promise<IdempotencyRecord | null>;
   /** Deletes expired keys (and the sealed private keys with them). */
   purgeExpired(now: string): Promise<void>;

@@ -90,6 +90,13 @@ describe("CA misconfiguration", () => {
     expect(p.detail).toContain("basicConstraints CA:TRUE");
   });
 
+  it("answers 503 config_invalid when two tokens share a name (names key the ledger and idempotency)", async () => {
+    const entries = JSON.parse(env.API_TOKENS!) as { name: string }[];
+    const dup = JSON.stringify([...entries, { ...entries[1]!, name: entries[0]!.name }]);
+    const p = await expectProblem(await callWithEnv({ API_TOKENS: dup }, "/v1/certificates", { token: tokens.admin, body: issueBody }), 503, "config_invalid");
+    expect(p.detail).toContain("unique");
+  });
+
   it("answers 503 config_invalid when API_TOKENS is malformed, without echoing it", async () => {
     const p = await expectProblem(await callWithEnv({ API_TOKENS: "[{]" }, "/v1/certificates", { token: tokens.admin, body: issueBody }), 503, "config_invalid");
     expect(p.detail).toContain("API_TOKENS");

@@ -284,6 +284,30 @@ describe("Idempotency-Key", () => {
     expect(b.private_key).toBeUndefined();
   });
 
+  it("refuses to replay a certificate that was revoked since", async () => {
+    const key = crypto.randomUUID();
+    const body = { hostnames: [`${unique()}.example.com`] };
+    const a = (await (await call("/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } })).json()) as IssuedJson;
+    await call(`/v1/certificates/${a.serial_number}/revoke`, { token: tokens.admin, body: { reason: "keyCompromise" } });
+    await expectProblem(await call("/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } }), 409, "already_revoked");
+  });
+
+  it("takes over a claim left pending by a request that died, instead of blocking the key for 24 h", async () => {
+    const key = crypto.randomUUID();
+    const text = JSON.stringify({ hostnames: [`${unique()}.example.com`] });
+    const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`POST /v1/certificates?format=&name=&namespace=\n${text}`))), (b) => b.toString(16).padStart(2, "0")).join("");
+    const old = new Date(Date.now() - 120_000);
+    await env.DB!.prepare("INSERT INTO idempotency_keys (token_name, key, request_hash, state, created_at, expires_at) VALUES ('test-admin', ?, ?, 'pending', ?, ?)")
+      .bind(key, hash, old.toISOString(), new Date(old.getTime() + 86_400_000).toISOString())
+      .run();
+    const started = Date.now();
+    const res = await call("/v1/certificates", { token: tokens.admin, rawBody: text, method: "POST", headers: { "Idempotency-Key": key, "Content-Type": "application/json" } });
+    expect(res.status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const row = await env.DB!.prepare("SELECT state FROM idempotency_keys WHERE key = ?").bind(key).first<{ state: string }>();
+    expect(row!.state).toBe("done");
+  });
+
   it("answers 503 config_invalid when STORE_KEY is missing for a generated key", async () => {
     await expectProblem(
       await callWithEnv({ STORE_KEY: undefined }, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] }, headers: { "Idempotency-Key": crypto.randomUUID() } }),
