@@ -23,6 +23,8 @@ export interface Env {
   PUBLIC_URL?: string;
   /** How long a CRL is valid (nextUpdate − thisUpdate), e.g. "24h". */
   CRL_NEXT_UPDATE?: string;
+  /** How long audit events are kept, e.g. "400d" (the daily cron deletes older ones). */
+  AUDIT_RETENTION?: string;
   /** 32 random bytes, base64: encrypts generated private keys kept for Idempotency-Key replays (secret). */
   STORE_KEY?: string;
   /** The D1 database holding the ledger. */
@@ -41,6 +43,7 @@ export interface Config {
   defaultTtlSeconds: number;
   publicUrl: string | undefined;
   crlNextUpdateSeconds: number;
+  auditRetentionSeconds: number;
 }
 
 export const DEFAULT_MAX_TTL = "397d";
@@ -50,7 +53,7 @@ let cached: { key: string; value: Config | string } | undefined;
 
 /** Returns the checked config, or a message saying which variable is wrong. */
 export function loadConfig(env: Env): Config | string {
-  const key = JSON.stringify([env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE]);
+  const key = JSON.stringify([env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE, env.AUDIT_RETENTION]);
   if (cached?.key === key) return cached.value;
   const value = checkConfig(env);
   cached = { key, value };
@@ -64,11 +67,14 @@ function checkConfig(env: Env): Config | string {
   if (!def.ok) return `DEFAULT_TTL is not a duration such as "90d": ${JSON.stringify(env.DEFAULT_TTL)}`;
   const crl = parseDuration(env.CRL_NEXT_UPDATE || "24h");
   if (!crl.ok) return `CRL_NEXT_UPDATE is not a duration such as "24h": ${JSON.stringify(env.CRL_NEXT_UPDATE)}`;
+  const retention = parseDuration(env.AUDIT_RETENTION || "400d");
+  if (!retention.ok) return `AUDIT_RETENTION is not a duration such as "400d": ${JSON.stringify(env.AUDIT_RETENTION)}`;
   const publicUrl = env.PUBLIC_URL?.trim() || undefined;
   if (publicUrl !== undefined) {
     try {
       const u = new URL(publicUrl);
-      if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
+      // The URL goes into certificates (CRL distribution point, an IA5String): ASCII only.
+      if ((u.protocol !== "https:" && u.protocol !== "http:") || /[^\x21-\x7e]/.test(publicUrl)) throw new Error();
     } catch {
       return `PUBLIC_URL is not an http(s) URL: ${JSON.stringify(publicUrl)}`;
     }
@@ -78,5 +84,6 @@ function checkConfig(env: Env): Config | string {
     defaultTtlSeconds: Math.min(def.value, max.value),
     publicUrl: publicUrl?.replace(/\/+$/, ""),
     crlNextUpdateSeconds: crl.value,
+    auditRetentionSeconds: retention.value,
   };
 }

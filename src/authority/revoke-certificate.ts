@@ -7,14 +7,17 @@ import { ApiError } from "../errors.ts";
 import type { RevocationReason } from "../pki/crl.ts";
 import type { CertificateRecord, Ledger } from "../store/types.ts";
 import { auditEvent, type RequestMeta } from "./mint-leaf.ts";
+import { authorizeNames, hasScope, type Principal } from "./policy.ts";
 
 export async function revokeCertificate(
-  ctx: { ledger: Ledger; now: Date; request: RequestMeta },
+  ctx: { ledger: Ledger; now: Date; request: RequestMeta; principal: Principal },
   serial: string,
   reason: RevocationReason,
 ): Promise<{ record: CertificateRecord; changed: boolean }> {
   const current = await ctx.ledger.get(serial);
   if (!current) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial} was issued by this service`);
+  // A token may revoke only certificates whose names it could have obtained: one zone's pipeline cannot revoke another's CP certificate.
+  if (!hasScope(ctx.principal, "admin")) authorizeNames(ctx.principal, current.hostnames, "/serial");
   if (current.revoked_at === null) {
     const after = await ctx.ledger.revoke(serial, reason, ctx.now.toISOString(), auditEvent(ctx, "revoke", 200, serial));
     if (!after) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial}`);

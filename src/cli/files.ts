@@ -5,6 +5,7 @@
  * control plane watching the files (Kuma ≥ 3.0 reloads them) never reads
  * half a file; the key is renamed before the certificate.
  */
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -17,8 +18,10 @@ export interface BundleFiles {
 }
 
 export function writeAtomically(path: string, content: string, mode = 0o644): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode });
+  // An unpredictable name opened with O_EXCL ("wx"): in a shared directory nobody can pre-create it as a
+  // symlink and have a private key written through it.
+  const tmp = `${path}.${randomBytes(12).toString("hex")}.tmp`;
+  writeFileSync(tmp, content, { mode, flag: "wx" });
   chmodSync(tmp, mode);
   renameSync(tmp, path);
 }

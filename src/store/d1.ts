@@ -131,6 +131,9 @@ export function d1AuditLog(db: D1Database): AuditLog {
     async append(event) {
       await auditInsert(db, event).run();
     },
+    async purgeBefore(before) {
+      await db.prepare("DELETE FROM audit_events WHERE at < ?").bind(before).run();
+    },
     async list(q: AuditQuery) {
       const where: string[] = [];
       const args: unknown[] = [];

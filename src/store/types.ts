@@ -104,6 +104,8 @@ export interface Ledger {
 
 export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
+  /** Deletes events older than `before` (retention). */
+  purgeBefore(before: string): Promise<void>;
   list(query: AuditQuery): Promise<AuditRecord[]>;
 }
 

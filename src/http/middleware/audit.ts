@@ -14,7 +14,8 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
   const status = c.res.status;
   // c.req.path is the decoded path Hono routes on: /%761/… must count as /v1/….
   const path = c.req.path;
-  if (status < 400 || !path.startsWith("/v1/")) return;
+  // 429s are not recorded: a flood would otherwise write a row per refused request (the limiter is the record).
+  if (status < 400 || status === 429 || !path.startsWith("/v1/")) return;
   const stores = c.var.deps.stores;
   if (typeof stores === "string") return;
   const principal = c.get("principal");

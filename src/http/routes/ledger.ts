@@ -141,7 +141,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const text = await c.req.text();
     const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody);
     const { ledger } = requireStores(c);
-    const { record } = await revokeCertificate({ ledger, now: c.var.now, request: requestMeta(c) }, serial, body.reason);
+    const { record } = await revokeCertificate({ ledger, now: c.var.now, request: requestMeta(c), principal: c.var.principal }, serial, body.reason);
     return c.json(recordJson(record, c.var.now, false));
   })
   .get("/v1/crl", async (c) => {
