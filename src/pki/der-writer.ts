@@ -11,21 +11,9 @@
  * long form (X.690 §8.1.3.5), so no length is computed twice.
  */
 
-export const DER = {
-  BOOLEAN: 0x01,
-  INTEGER: 0x02,
-  BIT_STRING: 0x03,
-  OCTET_STRING: 0x04,
-  NULL: 0x05,
-  OID: 0x06,
-  UTF8_STRING: 0x0c,
-  PRINTABLE_STRING: 0x13,
-  IA5_STRING: 0x16,
-  UTC_TIME: 0x17,
-  GENERALIZED_TIME: 0x18,
-  SEQUENCE: 0x30,
-  SET: 0x31,
-} as const;
+import { TAG as DER } from "./der-tags.ts";
+
+export { DER };
 
 /** Context-specific tags (X.690 §8.1.2.2): constructed [n] and primitive [n]. */
 export const contextConstructed = (n: number): number => 0xa0 | n;

@@ -4,6 +4,9 @@
  * Go's crypto/x509 also enforces (definite, minimal lengths; minimal INTEGERs).
  * Failures throw DerError, which the certificate parser turns into values.
  */
+import { TAG } from "../der-tags.ts";
+
+export { TAG };
 
 export class DerError extends Error {}
 
@@ -14,25 +17,6 @@ export interface Tlv {
   valueStart: number;
   end: number;
 }
-
-export const TAG = {
-  BOOLEAN: 0x01,
-  INTEGER: 0x02,
-  BIT_STRING: 0x03,
-  OCTET_STRING: 0x04,
-  NULL: 0x05,
-  OID: 0x06,
-  UTF8_STRING: 0x0c,
-  PRINTABLE_STRING: 0x13,
-  T61_STRING: 0x14,
-  IA5_STRING: 0x16,
-  UTC_TIME: 0x17,
-  GENERALIZED_TIME: 0x18,
-  UNIVERSAL_STRING: 0x1c,
-  BMP_STRING: 0x1e,
-  SEQUENCE: 0x30,
-  SET: 0x31,
-} as const;
 
 /** Reads the element starting at `pos`, which must end at or before `limit`. */
 export function readTlv(bytes: Uint8Array, pos: number, limit: number): Tlv {
