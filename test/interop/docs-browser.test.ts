@@ -52,6 +52,8 @@ describe("GET /docs", () => {
     const op = page.locator("#operations-trust-getTrustBundle");
     await op.locator(".opblock-summary").click();
     await op.locator(".try-out__btn").click();
+    // Ask for the JSON description: Swagger UI cannot display application/x-pem-file bodies.
+    await op.locator('tr[data-param-name="format"] select').selectOption("json");
     await op.locator(".execute").click();
     await op.locator(".responses-table .response .response-col_status").first().waitFor({ timeout: 15_000 });
     const status = (await op.locator(".live-responses-table .response .response-col_status").first().innerText()).trim();
