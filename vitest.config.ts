@@ -15,6 +15,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          testTimeout: 30_000,
         },
       },
       {
@@ -41,6 +42,8 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
+          // Generous: CI is a shared 2-core machine, and some tests issue hundreds of certificates.
+          testTimeout: 30_000,
           setupFiles: ["./test/worker/apply-migrations.ts"],
         },
       },
