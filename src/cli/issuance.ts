@@ -9,6 +9,7 @@ import { defaultNames, type Product, type Purpose } from "../kuma/overrides.ts";
 import type { KeyAlgorithm, PublicKeyAlgorithm } from "../pki/keys.ts";
 import type { ApiClient } from "./http.ts";
 import { createCsr, newLocalKey } from "./local-key.ts";
+import type { IssuedCertificateJson } from "../http/render.ts";
 
 export interface IssueRequest {
   hostnames?: string[] | undefined;
@@ -24,21 +25,7 @@ export interface IssueRequest {
   keepKey?: { keys: CryptoKeyPair; algorithm: PublicKeyAlgorithm; pem: string } | undefined;
 }
 
-/** The JSON the issuing endpoints answer with (README "Issue a certificate"). */
-export interface IssuedJson {
-  serial_number: string;
-  certificate: string;
-  chain: string;
-  private_key?: string;
-  ca: string;
-  not_before: string;
-  not_after: string;
-  sha256_fingerprint: string;
-  hostnames: string[];
-  usage: string[];
-  key_algorithm: string;
-  kuma?: { purpose: Purpose; product: Product; secret: { name: string; namespace: string }; helm_values: string; env: string; warnings: string[] };
-}
+export type IssuedJson = IssuedCertificateJson;
 
 export interface Issued {
   json: IssuedJson;

@@ -75,6 +75,9 @@ export function issuedCertificateJson(cert: IssuedCertificate, target?: KumaTarg
   };
 }
 
+/** The JSON body of a successful POST /v1/certificates or /v1/certificates/sign: one type for the API, the CLI and the tests. */
+export type IssuedCertificateJson = ReturnType<typeof issuedCertificateJson>;
+
 /** What the chosen Kuma override needs: its Secret, Helm values, Universal env, and warnings. */
 function kumaSection(cert: IssuedCertificate, target: KumaTarget) {
   const advice = adviseOverride(target.purpose, target.product, cert.hostnames, cert.keyAlgorithm);

@@ -11,24 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import type { RunningWorker } from "./running-worker.ts";
+import type { IssuedCertificateJson } from "../../src/http/render.ts";
 
 export const KEY_ALGORITHMS = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"] as const;
 export type KeyAlgorithmName = (typeof KEY_ALGORITHMS)[number];
 
-/** The JSON a successful POST /v1/certificates or /v1/certificates/sign returns. */
-export interface Issued {
-  serial_number: string;
-  certificate: string;
-  chain: string;
-  private_key?: string;
-  ca: string;
-  not_before: string;
-  not_after: string;
-  sha256_fingerprint: string;
-  hostnames: string[];
-  usage: string[];
-  key_algorithm: string;
-}
+export type Issued = IssuedCertificateJson;
 
 export interface ApiResponse {
   status: number;

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import worker from "../../src/index.ts";
 import type { Env } from "../../src/config.ts";
+import type { IssuedCertificateJson } from "../../src/http/render.ts";
 
 export const tokens = JSON.parse(env.TEST_TOKENS) as { admin: string; zoneA: string; reader: string; shortTtl: string };
 
@@ -58,16 +59,4 @@ export async function expectProblem(res: Response, status: number, code: string)
   return body;
 }
 
-export interface IssuedJson {
-  serial_number: string;
-  certificate: string;
-  chain: string;
-  private_key?: string;
-  ca: string;
-  not_before: string;
-  not_after: string;
-  sha256_fingerprint: string;
-  hostnames: string[];
-  usage: string[];
-  key_algorithm: string;
-}
+export type IssuedJson = IssuedCertificateJson;

@@ -6,9 +6,7 @@ import { describe, expect, it } from "vitest";
 import { x509 } from "../../src/pki/x509.ts";
 import { call, expectProblem, tokens, type IssuedJson } from "./helpers.ts";
 
-interface WithKuma extends IssuedJson {
-  kuma: { purpose: string; product: string; secret: { name: string; namespace: string }; helm_values: string; env: string; warnings: string[] };
-}
+type WithKuma = IssuedJson & { kuma: NonNullable<IssuedJson["kuma"]> };
 
 async function issue(body: Record<string, unknown>, query = ""): Promise<Response> {
   return call(`/v1/certificates${query}`, { token: tokens.admin, body });
