@@ -3,32 +3,10 @@
  * (test/fixtures/verify-corpus, made by test/corpus/verify/generate.sh) and
  * checks each case's expected verdict, error code and warning code.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decodePem } from "../../src/pki/pem.ts";
-import { validatePath, type CertificateUsage } from "../../src/pki/path-validation.ts";
+import { validatePath } from "../../src/pki/path-validation.ts";
+import { corpusDer as der, manifest } from "../corpus/verify/cases.ts";
 
-interface CorpusCase {
-  id: string;
-  description: string;
-  leaf: string;
-  intermediates: string[];
-  roots: string[];
-  at: string;
-  hostname: string | null;
-  usage: CertificateUsage;
-  expect: { valid: boolean; error: string | null; warning: string | null };
-}
-
-const dir = fileURLToPath(new URL("../fixtures/verify-corpus/", import.meta.url));
-const manifest = JSON.parse(readFileSync(`${dir}cases.json`, "utf8")) as { cases: CorpusCase[] };
-
-function der(path: string): Uint8Array {
-  const r = decodePem(readFileSync(`${dir}${path}`, "utf8"));
-  if (!r.ok) throw new Error(`${path}: not PEM`);
-  return r.value[0]!.der;
-}
 
 describe("verify corpus (OpenSSL-generated, RFC 5280 §6 / RFC 6125)", () => {
   it("has at least 100 cases", () => {

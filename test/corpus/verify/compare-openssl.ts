@@ -11,25 +11,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { decodePem } from "../../../src/pki/pem.ts";
-import { validatePath, PATH_ERROR_CODES, PATH_WARNING_CODES, type CertificateUsage } from "../../../src/pki/path-validation.ts";
+import { validatePath, PATH_ERROR_CODES, PATH_WARNING_CODES } from "../../../src/pki/path-validation.ts";
+import { CORPUS_DIR, corpusDer, manifest, type CorpusCase } from "./cases.ts";
 import { parseIpAddress } from "../../../src/pki/names.ts";
 
-interface CorpusCase {
-  id: string;
-  description: string;
-  leaf: string;
-  intermediates: string[];
-  roots: string[];
-  at: string;
-  hostname: string | null;
-  usage: CertificateUsage;
-  expect: { valid: boolean; error: string | null; warning: string | null };
-}
-
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
-const dir = join(repo, "test/fixtures/verify-corpus");
-const manifest = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8")) as { openssl: string; cases: CorpusCase[] };
+const dir = CORPUS_DIR;
 const tmp = mkdtempSync(join(tmpdir(), "verify-corpus-"));
 
 /** Why OpenSSL's verdict differs from edgeca's for a case, keyed by case id. */
@@ -52,11 +39,7 @@ const EXPLANATIONS: Record<string, string> = {
   "serial-negative": "RFC 5280 §4.1.2.2 requires a positive serial, and Go (≥ 1.23) refuses to parse a certificate with a negative one; OpenSSL accepts it.",
 };
 
-function der(path: string): Uint8Array {
-  const r = decodePem(readFileSync(join(dir, path), "utf8"));
-  if (!r.ok) throw new Error(`${path}: not PEM`);
-  return r.value[0]!.der;
-}
+const der = corpusDer;
 
 function runOpenssl(c: CorpusCase): { ok: boolean; detail: string } {
   const roots = join(tmp, `${c.id}-roots.pem`);
