@@ -5,7 +5,7 @@
  * unsupported algorithms, converts ECDSA-Sig-Value to raw r||s, and caches
  * imported issuer keys per certificate.
  */
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, toHex } from "../bytes.ts";
 import { OID, type ParsedCertificate } from "./certificate.ts";
 import { DerError, TAG, children, encodeTlv, expectTag, readIntegerBytes, readOid, readRoot, readSmallInteger } from "./der.ts";
 
@@ -141,7 +141,13 @@ const EC_SIZES: Record<string, number> = { "P-256": 32, "P-384": 48, "P-521": 66
 
 type ImportAlgorithm = Parameters<typeof crypto.subtle.importKey>[2] & { name: string };
 
-const keyCache = new WeakMap<ParsedCertificate, Map<string, Promise<CryptoKey>>>();
+/**
+ * Imported verification keys, per isolate, keyed by algorithm and SPKI bytes: importing a key costs
+ * more than verifying with it (profiled), and the same intermediates and roots come back on every
+ * call. Bounded, oldest first out, so hostile input cannot grow it.
+ */
+const KEY_CACHE_LIMIT = 256;
+const keyCache = new Map<string, Promise<CryptoKey>>();
 
 /** The SubjectPublicKeyInfo with an id-RSASSA-PSS key relabelled rsaEncryption, which every WebCrypto imports. */
 function rsaSpki(issuer: ParsedCertificate): Uint8Array {
@@ -153,14 +159,15 @@ function rsaSpki(issuer: ParsedCertificate): Uint8Array {
 }
 
 function importKey(issuer: ParsedCertificate, algorithm: ImportAlgorithm): Promise<CryptoKey> {
-  const cacheKey = JSON.stringify(algorithm);
-  let perCert = keyCache.get(issuer);
-  if (!perCert) keyCache.set(issuer, (perCert = new Map()));
-  let key = perCert.get(cacheKey);
+  const spki = algorithm.name.startsWith("RSA") ? rsaSpki(issuer) : issuer.spki;
+  const cacheKey = `${JSON.stringify(algorithm)}|${toHex(spki)}`;
+  let key = keyCache.get(cacheKey);
   if (!key) {
-    const spki = algorithm.name.startsWith("RSA") ? rsaSpki(issuer) : issuer.spki;
     key = crypto.subtle.importKey("spki", spki.slice(), algorithm, false, ["verify"]);
-    perCert.set(cacheKey, key);
+    // A key that fails to import must not stay cached.
+    key.catch(() => keyCache.delete(cacheKey));
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(cacheKey, key);
   }
   return key;
 }
