@@ -6,7 +6,9 @@
  * `fast` is what the service runs (keygen, SPKI, DER leaf, self-check, PEM,
  * fingerprint, PKCS#8, JSON); `general` is the same with the @peculiar/x509
  * leaf path; `crypto` is only the WebCrypto calls (keygen, exports, one
- * signature, one verification, one digest): the floor.
+ * signature, one verification, one digest): the floor; `verify` runs
+ * validatePath on a leaf + intermediate + root chain (the validator alone,
+ * without HTTP, auth or JSON).
  */
 import { sha256Hex } from "../src/pki/bytes.ts";
 import { loadCertificateAuthority, type CertificateAuthority } from "../src/pki/certificate-authority.ts";
@@ -14,6 +16,8 @@ import { exportPrivateKeyPem, exportSpki, generateKeyPair, type KeyAlgorithm } f
 import { checkLeafCertificate, checkLeafCertificateGeneral, signLeafCertificate, signLeafCertificateGeneral, type LeafTemplate } from "../src/pki/leaf-profile.ts";
 import { encodePem } from "../src/pki/pem.ts";
 import { randomSerialNumber } from "../src/pki/validity.ts";
+import { decodePem } from "../src/pki/pem.ts";
+import { validatePath } from "../src/pki/path-validation.ts";
 
 interface Env {
   CA_CERT: string;
@@ -21,6 +25,27 @@ interface Env {
 }
 
 let ca: Promise<CertificateAuthority> | undefined;
+let chain: Promise<{ leaf: Uint8Array; intermediates: Uint8Array[]; roots: Uint8Array[] }> | undefined;
+
+/** A leaf issued by the bench CA, with CA_CERT's intermediate and root, for op=verify. */
+async function verifyChain(authority: CertificateAuthority, env: Env, now: number) {
+  const keys = await generateKeyPair("ecdsa-p256");
+  const leaf = await signLeafCertificate(authority, {
+    serialNumber: randomSerialNumber(),
+    names: [{ kind: "dns", value: "cp.example.com" }],
+    commonName: undefined,
+    usages: ["server"],
+    publicKey: await exportSpki(keys.publicKey),
+    publicKeyAlgorithm: "ecdsa-p256",
+    notBefore: new Date(now - 300_000),
+    notAfter: new Date(now + 86_400_000),
+    crlDistributionPoint: undefined,
+  });
+  const blocks = decodePem(env.CA_CERT);
+  if (!blocks.ok) throw new Error("CA_CERT");
+  const [intermediate, root] = blocks.value.map((b) => b.der);
+  return { leaf, intermediates: [intermediate!], roots: [root!] };
+}
 
 async function once(authority: CertificateAuthority, op: string, alg: KeyAlgorithm, now: number): Promise<number> {
   const keys = await generateKeyPair(alg);
@@ -68,6 +93,16 @@ export default {
     const authority = await ca;
     const now = Date.now();
     let bytes = 0;
+    if (op === "verify") {
+      chain ??= verifyChain(authority, env, now);
+      const c = await chain;
+      for (let i = 0; i < n; i++) {
+        const report = await validatePath({ ...c, at: new Date(now), hostname: "cp.example.com" });
+        if (!report.valid) throw new Error(JSON.stringify(report.errors));
+        bytes += report.chain.length;
+      }
+      return new Response(String(bytes));
+    }
     for (let i = 0; i < n; i++) bytes += await once(authority, op, alg, now);
     return new Response(String(bytes));
   },

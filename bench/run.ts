@@ -287,7 +287,7 @@ async function main() {
     // 4. Core CPU inside workerd: n operations per request, process CPU ÷ operations.
     log("issuance core inside workerd …");
     const coreResults: Record<string, number> = {};
-    for (const [op, alg] of [["crypto", "ecdsa-p256"], ["fast", "ecdsa-p256"], ["general", "ecdsa-p256"], ["fast", "ecdsa-p384"], ["fast", "rsa-2048"]] as const) {
+    for (const [op, alg] of [["crypto", "ecdsa-p256"], ["fast", "ecdsa-p256"], ["general", "ecdsa-p256"], ["fast", "ecdsa-p384"], ["fast", "rsa-2048"], ["verify", "ecdsa-p256"]] as const) {
       const n = alg === "rsa-2048" ? 5 : op === "general" ? 100 : 400;
       await (await fetch(`${core.url}/?op=${op}&alg=${alg}&n=${Math.min(n, 50)}`)).text(); // warm-up
       const samples: number[] = [];
