@@ -18,6 +18,7 @@ import { encodePem } from "../src/pki/pem.ts";
 import { randomSerialNumber } from "../src/pki/validity.ts";
 import { decodePem } from "../src/pki/pem.ts";
 import { validatePath } from "../src/pki/path-validation.ts";
+import { benchTemplate } from "./template.ts";
 
 interface Env {
   CA_CERT: string;
@@ -57,17 +58,7 @@ async function once(authority: CertificateAuthority, op: string, alg: KeyAlgorit
     const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
     return sig.byteLength + (pkcs8 as ArrayBuffer).byteLength;
   }
-  const template: LeafTemplate = {
-    serialNumber: randomSerialNumber(),
-    names: [{ kind: "dns", value: "cp.example.com" }],
-    commonName: undefined,
-    usages: ["server"],
-    publicKey: spki,
-    publicKeyAlgorithm: alg,
-    notBefore: new Date(now - 300_000),
-    notAfter: new Date(now + 90 * 86_400_000),
-    crlDistributionPoint: undefined,
-  };
+  const template: LeafTemplate = benchTemplate(spki, alg, now);
   const general = op === "general";
   const der = general ? await signLeafCertificateGeneral(authority, template) : await signLeafCertificate(authority, template);
   const problems = general ? await checkLeafCertificateGeneral(der, authority, template) : await checkLeafCertificate(der, authority, template);

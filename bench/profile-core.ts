@@ -10,8 +10,8 @@ import { exportPrivateKeyPem, exportSpki, generateKeyPair, type KeyAlgorithm } f
 import { checkLeafCertificate, signLeafCertificate, type LeafTemplate } from "../src/pki/leaf-profile.ts";
 import { encodePem } from "../src/pki/pem.ts";
 import { sha256Hex } from "../src/pki/bytes.ts";
-import { randomSerialNumber } from "../src/pki/validity.ts";
 import { createTestAuthority } from "../test/helpers/test-authority.ts";
+import { benchTemplate } from "./template.ts";
 
 const n = Number(process.argv[2] ?? 2000);
 const alg = (process.argv[3] ?? "ecdsa-p256") as KeyAlgorithm;
@@ -30,17 +30,7 @@ async function once() {
   const spki = await exportSpki(keys.publicKey);
   b = t(); phases.spki += b - a; a = b;
   const now = Date.now();
-  const template: LeafTemplate = {
-    serialNumber: randomSerialNumber(),
-    names: [{ kind: "dns", value: "cp.example.com" }],
-    commonName: undefined,
-    usages: ["server"],
-    publicKey: spki,
-    publicKeyAlgorithm: alg,
-    notBefore: new Date(now - 300_000),
-    notAfter: new Date(now + 90 * 86_400_000),
-    crlDistributionPoint: undefined,
-  };
+  const template: LeafTemplate = benchTemplate(spki, alg, now);
   const der = await signLeafCertificate(ca, template);
   b = t(); phases.sign += b - a; a = b;
   const problems = await checkLeafCertificate(der, ca, template);

@@ -18,19 +18,10 @@ import {
   unsignedIntegerContent,
 } from "../../src/pki/der-writer.ts";
 import { children, encodeTlv, readIntegerBytes, readOid, readRoot, readTime, readTlv, TAG } from "../../src/pki/path-validation/der.ts";
+import { rng } from "../helpers/rng.ts";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 
-/** A seeded PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("DER lengths (X.690 §8.1.3, §10.1)", () => {
   it.each([

@@ -31,6 +31,7 @@ import { normalizeName, type SubjectName } from "../../src/pki/names.ts";
 import { children, raw, readRoot, TAG } from "../../src/pki/path-validation/der.ts";
 import { encodePem } from "../../src/pki/pem.ts";
 import { x509 } from "../../src/pki/x509.ts";
+import { rng } from "../helpers/rng.ts";
 
 const YEAR = 365.25 * 86_400_000;
 const CA_ALGORITHMS: KeyAlgorithm[] = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519"];
@@ -44,15 +45,6 @@ const hasOpenssl = (() => {
   }
 })();
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cas = new Map<KeyAlgorithm, CertificateAuthority>();
 const spkis = new Map<KeyAlgorithm, Uint8Array[]>();
