@@ -29,6 +29,9 @@ export default defineConfig({
               miniflare: {
                 bindings: {
                   ...authority.bindings,
+                  // The pool runs this worker with no_handle_cross_request_promise_resolution, which group
+                  // commit needs (one request's flush settles another's write); the interop tier covers it in real workerd.
+                  LEDGER_GROUP_COMMIT: "off",
                   // Test-only: the plaintext tokens and root, so tests can authenticate and verify.
                   TEST_TOKENS: JSON.stringify(authority.tokens),
                   TEST_ROOT_PEM: authority.rootPem,

@@ -25,6 +25,11 @@ export interface Env {
   CRL_NEXT_UPDATE?: string;
   /** How long audit events are kept, e.g. "400d" (the daily cron deletes older ones). */
   AUDIT_RETENTION?: string;
+  /**
+   * "off" writes each ledger record in its own D1 call. On (the default),
+   * concurrent requests in an isolate share D1 batches (src/store/group-commit.ts).
+   */
+  LEDGER_GROUP_COMMIT?: string;
   /** 32 random bytes, base64: encrypts generated private keys kept for Idempotency-Key replays (secret). */
   STORE_KEY?: string;
   /** The D1 database holding the ledger. */

@@ -31,11 +31,12 @@ export interface Deps {
 
 const storesByDb = new WeakMap<D1Database, Stores>();
 
-function storesFor(db: D1Database | undefined): Stores | string {
+function storesFor(db: D1Database | undefined, groupCommit: boolean): Stores | string {
   if (!db) return "the D1 binding DB is not configured: add [[d1_databases]] binding = \"DB\" to wrangler.toml (see README)";
   let stores = storesByDb.get(db);
   if (!stores) {
-    stores = { ledger: d1Ledger(db), audit: d1AuditLog(db), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db) };
+    const writes = { groupCommit };
+    stores = { ledger: d1Ledger(db, writes), audit: d1AuditLog(db, writes), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db) };
     storesByDb.set(db, stores);
   }
   return stores;
@@ -46,7 +47,7 @@ export function depsFromEnv(env: Env): Deps {
     config: loadConfig(env),
     tokens: secretTokenStore(env.API_TOKENS),
     caMaterial: caMaterialFromSecrets(env),
-    stores: storesFor(env.DB),
+    stores: storesFor(env.DB, env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off"),
     storeKey: env.STORE_KEY?.trim() || undefined,
   };
 }

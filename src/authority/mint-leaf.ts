@@ -13,7 +13,7 @@ import { checkLeafCertificate, signLeafCertificate, type LeafTemplate, type Usag
 import type { SubjectName } from "../pki/names.ts";
 import { encodePem } from "../pki/pem.ts";
 import { computeValidity, randomSerialNumber } from "../pki/validity.ts";
-import type { AuditEvent, Ledger } from "../store/types.ts";
+import type { AuditEvent, KeepAlive, Ledger } from "../store/types.ts";
 
 /** Who asked, for the ledger and the audit trail. */
 export interface RequestMeta {
@@ -30,6 +30,8 @@ export interface AuthorityContext {
   now: Date;
   ledger: Ledger;
   request: RequestMeta;
+  /** Keeps a ledger write alive if the client goes away (ExecutionContext.waitUntil). */
+  keepAlive?: KeepAlive | undefined;
 }
 
 export function auditEvent(ctx: { now: Date; request: RequestMeta }, event: AuditEvent["event"], status: number, serial: string | null): AuditEvent {
@@ -110,6 +112,7 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
           revocation_reason: null,
         },
         auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
+        ctx.keepAlive,
       );
       return issued;
     } catch (e) {

@@ -8,6 +8,7 @@ import type { AuthorityContext, RequestMeta } from "../authority/mint-leaf.ts";
 import type { Stores } from "../deps.ts";
 import type { Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
+import type { KeepAlive } from "../store/types.ts";
 import type { AppEnv } from "./types.ts";
 
 export function requireConfig(c: Context<AppEnv>): Config {
@@ -37,9 +38,19 @@ export function requestMeta(c: Context<AppEnv>): RequestMeta {
   };
 }
 
+/** ExecutionContext.waitUntil of this request, where the runtime gives one (not in app.request() tests). */
+export function keepAlive(c: Context<AppEnv>): KeepAlive | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function authorityContext(c: Context<AppEnv>): Promise<AuthorityContext> {
   const config = requireConfig(c);
   const { ledger } = requireStores(c);
   const ca = await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now);
-  return { ca, config, now: c.var.now, ledger, request: requestMeta(c) };
+  return { ca, config, now: c.var.now, ledger, request: requestMeta(c), keepAlive: keepAlive(c) };
 }

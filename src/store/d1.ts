@@ -17,6 +17,7 @@ import type {
   Ledger,
   RevokedEntry,
 } from "./types.ts";
+import { GroupCommit } from "./group-commit.ts";
 
 const AUDIT_COLUMNS = "at, event, outcome, status, code, token_name, client_address, method, path, serial, request_id";
 
@@ -40,21 +41,63 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export function d1Ledger(db: D1Database): Ledger {
+/** One group-committed write: a certificate with its audit event, or an audit event alone. */
+interface LedgerWrite {
+  certificate: CertificateRecord | null;
+  audit: AuditEvent;
+}
+
+/** Most writes one D1 batch carries: ~1.2 KB of JSON each, far below D1's 2 MB parameter limit. */
+const MAX_GROUP = 32;
+
+const CERTIFICATE_COLUMNS = [
+  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "request_id", "created_at",
+] as const;
+const AUDIT_FIELDS = AUDIT_COLUMNS.split(", ");
+
+/** Each column read from the JSON array bound as ?1: one statement inserts every row of a group (SQLite json_each). */
+const INSERT_CERTIFICATES = `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(", ")}) SELECT ${CERTIFICATE_COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
+const INSERT_NAMES = "INSERT INTO certificate_names (name, serial) SELECT n.value, c.value ->> 'serial' FROM json_each(?1) c, json_each(c.value ->> 'hostnames') n";
+const INSERT_AUDIT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${AUDIT_FIELDS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
+
+/**
+ * Writes a group in one D1 batch, which D1 runs as one transaction: every
+ * certificate, its names and every audit event land together or not at all.
+ */
+function flushLedgerWrites(db: D1Database, writes: LedgerWrite[]): Promise<unknown> {
+  const certificates = writes.flatMap((w) => (w.certificate ? [{ ...w.certificate, hostnames: JSON.stringify(w.certificate.hostnames), usage: JSON.stringify(w.certificate.usage) }] : []));
+  const statements: D1PreparedStatement[] = [];
+  if (certificates.length > 0) {
+    const rows = JSON.stringify(certificates);
+    statements.push(db.prepare(INSERT_CERTIFICATES).bind(rows), db.prepare(INSERT_NAMES).bind(rows));
+  }
+  statements.push(db.prepare(INSERT_AUDIT).bind(JSON.stringify(writes.map((w) => w.audit))));
+  return db.batch(statements);
+}
+
+const writersByDb = new WeakMap<D1Database, GroupCommit<LedgerWrite>>();
+
+export interface LedgerWriteOptions {
+  /** Share D1 batches between concurrent requests (needs the runtime's cross-request promise handling, on by default in Workers). */
+  groupCommit: boolean;
+}
+
+/** How writes reach D1: the one group-commit queue of a database in this isolate (shared by the ledger and the audit log), or one call each. */
+function ledgerWriter(db: D1Database, options: LedgerWriteOptions): Pick<GroupCommit<LedgerWrite>, "write"> {
+  if (!options.groupCommit) return { write: async (w) => void (await flushLedgerWrites(db, [w])) };
+  let writer = writersByDb.get(db);
+  if (!writer) {
+    writer = new GroupCommit<LedgerWrite>({ maxBatch: MAX_GROUP, flush: async (writes) => void (await flushLedgerWrites(db, writes)) });
+    writersByDb.set(db, writer);
+  }
+  return writer;
+}
+
+export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCommit: true }): Ledger {
+  const writer = ledgerWriter(db, options);
   return {
-    async record(c, audit) {
-      const statements = [
-        db
-          .prepare(
-            `INSERT INTO certificates (serial, sha256_fingerprint, pem, hostnames, usage, key_algorithm, key_source, not_before, not_after,
-               issuer_fingerprint, token_name, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .bind(c.serial, c.sha256_fingerprint, c.pem, JSON.stringify(c.hostnames), JSON.stringify(c.usage), c.key_algorithm, c.key_source, c.not_before, c.not_after, c.issuer_fingerprint, c.token_name, c.request_id, c.created_at),
-        ...c.hostnames.map((name) => db.prepare("INSERT INTO certificate_names (name, serial) VALUES (?, ?)").bind(name, c.serial)),
-        auditInsert(db, audit),
-      ];
-      // D1 runs a batch as one transaction: the certificate, its names and the audit event land together or not at all.
-      await db.batch(statements);
+    record(certificate, audit, keepAlive) {
+      return writer.write({ certificate, audit }, keepAlive);
     },
 
     async get(serial) {
@@ -126,10 +169,11 @@ export function d1Ledger(db: D1Database): Ledger {
   };
 }
 
-export function d1AuditLog(db: D1Database): AuditLog {
+export function d1AuditLog(db: D1Database, options: LedgerWriteOptions = { groupCommit: true }): AuditLog {
+  const writer = ledgerWriter(db, options);
   return {
-    async append(event) {
-      await auditInsert(db, event).run();
+    append(event, keepAlive) {
+      return writer.write({ certificate: null, audit: event }, keepAlive);
     },
     async purgeBefore(before) {
       await db.prepare("DELETE FROM audit_events WHERE at < ?").bind(before).run();

@@ -92,8 +92,15 @@ export interface RevokedEntry {
 }
 
 /** The issuance ledger. Writes are atomic with their audit event. */
+/** ExecutionContext.waitUntil, where there is one. */
+export type KeepAlive = (work: Promise<unknown>) => void;
+
 export interface Ledger {
-  record(certificate: CertificateRecord, audit: AuditEvent): Promise<void>;
+  /**
+   * Records a certificate with its audit event; resolves once both are durable.
+   * `keepAlive` (ExecutionContext.waitUntil) keeps the write alive past a client disconnect.
+   */
+  record(certificate: CertificateRecord, audit: AuditEvent, keepAlive?: KeepAlive): Promise<void>;
   get(serial: string): Promise<CertificateRecord | null>;
   list(query: CertificateQuery): Promise<CertificateRecord[]>;
   /** Marks a certificate revoked if it is not yet; returns the record as it is afterwards. */
@@ -103,7 +110,7 @@ export interface Ledger {
 }
 
 export interface AuditLog {
-  append(event: AuditEvent): Promise<void>;
+  append(event: AuditEvent, keepAlive?: KeepAlive): Promise<void>;
   /** Deletes events older than `before` (retention). */
   purgeBefore(before: string): Promise<void>;
   list(query: AuditQuery): Promise<AuditRecord[]>;

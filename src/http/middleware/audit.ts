@@ -7,6 +7,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../errors.ts";
+import { keepAlive } from "../context.ts";
 import type { AppEnv } from "../types.ts";
 
 export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
@@ -32,7 +33,7 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
       path: path.slice(0, 256),
       serial: null,
       request_id: c.var.requestId,
-    });
+    }, keepAlive(c));
   } catch (e) {
     console.error(JSON.stringify({ level: "error", request_id: c.var.requestId, error: `audit write failed: ${e instanceof Error ? e.message : String(e)}` }));
   }
