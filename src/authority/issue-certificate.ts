@@ -1,7 +1,9 @@
 /**
  * Use case: issue a certificate with a key edgeca generates (POST /v1/certificates).
  */
-import { exportPrivateKeyPem, exportSpki, generateKeyPair, type KeyAlgorithm } from "../pki/keys.ts";
+import type { KeyAlgorithm } from "../pki/keys.ts";
+import { generateLeafKey } from "../pki/leaf-key.ts";
+import { encodePem } from "../pki/pem.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
 import { mintLeaf, type AuthorityContext, type IssuedCertificate } from "./mint-leaf.ts";
 import { authorizeNames, resolveCommonName, resolveTtl, type Principal } from "./policy.ts";
@@ -18,15 +20,16 @@ export async function issueCertificate(ctx: AuthorityContext, principal: Princip
   const names = authorizeNames(principal, input.hostnames, "/hostnames");
   const ttlSeconds = resolveTtl(ctx.config, principal, input.ttl);
   const commonName = resolveCommonName(input.commonName, names);
-  const keys = await generateKeyPair(input.key);
+  const key = await generateLeafKey(input.key);
   const leaf = await mintLeaf(ctx, {
     names,
     commonName,
     usages: input.usages,
     ttlSeconds,
-    publicKey: await exportSpki(keys.publicKey),
+    publicKey: key.spki,
     publicKeyAlgorithm: input.key,
     keySource: "generated",
   });
-  return { ...leaf, privateKey: await exportPrivateKeyPem(keys.privateKey) };
+  // PKCS#8 "PRIVATE KEY" (RFC 5208, RFC 7468 §10): the form Kuma reads as tls.key.
+  return { ...leaf, privateKey: encodePem("PRIVATE KEY", key.pkcs8) };
 }

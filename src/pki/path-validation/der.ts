@@ -87,27 +87,30 @@ export function raw(bytes: Uint8Array, tlv: Tlv): Uint8Array {
 /** OBJECT IDENTIFIER content to dotted text (X.690 §8.19). */
 export function readOid(bytes: Uint8Array, tlv: Tlv): string {
   if (tlv.tag !== TAG.OID) throw new DerError("expected an OBJECT IDENTIFIER");
-  const v = value(bytes, tlv);
-  if (v.length === 0) throw new DerError("empty OBJECT IDENTIFIER");
-  const arcs: number[] = [];
+  if (tlv.end === tlv.valueStart) throw new DerError("empty OBJECT IDENTIFIER");
+  // Built as text in one pass (no arrays): OIDs are read for every extension of every certificate checked.
+  let text = "";
   let n = 0;
   let started = false;
-  for (let i = 0; i < v.length; i++) {
-    const b = v[i]!;
+  let first = true;
+  for (let i = tlv.valueStart; i < tlv.end; i++) {
+    const b = bytes[i]!;
     if (!started && b === 0x80) throw new DerError("non-minimal OBJECT IDENTIFIER arc");
     started = true;
     n = n * 128 + (b & 0x7f);
     if (n > Number.MAX_SAFE_INTEGER / 128) throw new DerError("OBJECT IDENTIFIER arc too large");
     if ((b & 0x80) === 0) {
-      arcs.push(n);
+      if (first) {
+        // X.690 §8.19.4: the first subidentifier packs the first two arcs.
+        text = n < 40 ? `0.${n}` : n < 80 ? `1.${n - 40}` : `2.${n - 80}`;
+        first = false;
+      } else text += "." + n;
       n = 0;
       started = false;
     }
   }
   if (started) throw new DerError("truncated OBJECT IDENTIFIER");
-  const first = arcs[0]!;
-  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
-  return [...head, ...arcs.slice(1)].join(".");
+  return text;
 }
 
 /** INTEGER content, checked minimal (X.690 §8.3.2); returns the two's-complement bytes. */

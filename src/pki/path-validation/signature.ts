@@ -158,9 +158,24 @@ function rsaSpki(issuer: ParsedCertificate): Uint8Array {
   return encodeTlv(TAG.SEQUENCE, concatBytes(alg, issuer.spki.subarray(keyBits!.start, keyBits!.end)));
 }
 
+/** The same parsed issuer (the CA of every issued leaf, a cached trust anchor) skips even the cache-key work. */
+const keysByIssuer = new WeakMap<ParsedCertificate, Map<string, Promise<CryptoKey>>>();
+
 function importKey(issuer: ParsedCertificate, algorithm: ImportAlgorithm): Promise<CryptoKey> {
+  const algorithmKey = JSON.stringify(algorithm);
+  let mine = keysByIssuer.get(issuer);
+  const known = mine?.get(algorithmKey);
+  if (known) return known;
+  const key = importKeyCached(issuer, algorithm, algorithmKey);
+  if (!mine) keysByIssuer.set(issuer, (mine = new Map()));
+  mine.set(algorithmKey, key);
+  key.catch(() => mine.delete(algorithmKey));
+  return key;
+}
+
+function importKeyCached(issuer: ParsedCertificate, algorithm: ImportAlgorithm, algorithmKey: string): Promise<CryptoKey> {
   const spki = algorithm.name.startsWith("RSA") ? rsaSpki(issuer) : issuer.spki;
-  const cacheKey = `${JSON.stringify(algorithm)}|${toHex(spki)}`;
+  const cacheKey = `${algorithmKey}|${toHex(spki)}`;
   let key = keyCache.get(cacheKey);
   if (!key) {
     key = crypto.subtle.importKey("spki", spki.slice(), algorithm, false, ["verify"]);
