@@ -79,8 +79,8 @@ async function addRevocation(ledger: Ledger | null, report: VerifyReport, at: Da
   const leaf = report.chain[0];
   const issuer = report.chain[1];
   if (!ledger || !leaf || !issuer || leaf.trust_anchor) return;
-  const record = await ledger.get(leaf.serial_number.padStart(32, "0"));
-  if (!record || record.issuer_fingerprint !== issuer.sha256_fingerprint || record.revoked_at === null) return;
+  const record = await ledger.revocation(issuer.sha256_fingerprint, leaf.serial_number.padStart(32, "0"));
+  if (!record) return;
   if (new Date(record.revoked_at) > at) return;
   report.valid = false;
   report.errors.push({

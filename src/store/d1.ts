@@ -93,9 +93,58 @@ function ledgerWriter(db: D1Database, options: LedgerWriteOptions): Pick<GroupCo
   return writer;
 }
 
+/** How stale a revocation snapshot may be: the bound on how late POST /v1/verify sees a revocation made in another isolate. */
+export const REVOCATION_SNAPSHOT_MS = 1000;
+/** A snapshot holds at most this many revocations per issuer; past it, each verify asks D1 directly. */
+const SNAPSHOT_LIMIT = 20_000;
+/** Issuers with a snapshot, bounded so hostile chains (any issuer fingerprint) cannot grow it. */
+const SNAPSHOT_ISSUERS = 8;
+
+interface RevocationSnapshot {
+  takenAt: number;
+  /** null: too many to hold, look each one up. */
+  entries: Map<string, Omit<RevokedEntry, "serial">> | null;
+}
+
+const snapshotsByDb = new WeakMap<D1Database, Map<string, RevocationSnapshot>>();
+
+/**
+ * Revocation status for POST /v1/verify without a D1 query per request: every
+ * revocation of an issuer, read at most once a second per isolate (one query
+ * instead of one per verification; D1's own read replicas lag similarly).
+ */
+async function revocationOf(db: D1Database, issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null> {
+  let snapshots = snapshotsByDb.get(db);
+  if (!snapshots) snapshotsByDb.set(db, (snapshots = new Map()));
+  let snapshot = snapshots.get(issuerFingerprint);
+  const now = Date.now();
+  if (!snapshot || now - snapshot.takenAt >= REVOCATION_SNAPSHOT_MS || now < snapshot.takenAt) {
+    const { results } = await db
+      .prepare("SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND revoked_at IS NOT NULL LIMIT ?")
+      .bind(issuerFingerprint, SNAPSHOT_LIMIT + 1)
+      .all<RevokedEntry>();
+    snapshot = {
+      takenAt: now,
+      entries: results.length > SNAPSHOT_LIMIT ? null : new Map(results.map((r) => [r.serial, { revoked_at: r.revoked_at, revocation_reason: r.revocation_reason }])),
+    };
+    snapshots.delete(issuerFingerprint);
+    if (snapshots.size >= SNAPSHOT_ISSUERS) snapshots.delete(snapshots.keys().next().value!);
+    snapshots.set(issuerFingerprint, snapshot);
+  }
+  if (snapshot.entries) return snapshot.entries.get(serial) ?? null;
+  return db
+    .prepare("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ? AND issuer_fingerprint = ? AND revoked_at IS NOT NULL")
+    .bind(serial, issuerFingerprint)
+    .first<Omit<RevokedEntry, "serial">>();
+}
+
 export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCommit: true }): Ledger {
   const writer = ledgerWriter(db, options);
   return {
+    revocation(issuerFingerprint, serial) {
+      return revocationOf(db, issuerFingerprint, serial);
+    },
+
     record(certificate, audit, keepAlive) {
       return writer.write({ certificate, audit }, keepAlive);
     },
@@ -146,6 +195,8 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
     async revoke(serial, reason, at, audit) {
       const cert = await db.prepare("SELECT issuer_fingerprint FROM certificates WHERE serial = ?").bind(serial).first<{ issuer_fingerprint: string }>();
       if (!cert) return null;
+      // This isolate's verifications see the revocation at once; other isolates within REVOCATION_SNAPSHOT_MS.
+      snapshotsByDb.get(db)?.delete(cert.issuer_fingerprint);
       await db.batch([
         db.prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL").bind(at, reason, serial),
         // Every revocation bumps the revision, so the cached CRL is rebuilt on the next fetch.

@@ -107,6 +107,11 @@ export interface Ledger {
   revoke(serial: string, reason: string, at: string, audit: AuditEvent): Promise<CertificateRecord | null>;
   /** Revoked, unexpired certificates of one issuing CA (for its CRL). */
   revoked(issuerFingerprint: string, now: string): Promise<RevokedEntry[]>;
+  /**
+   * Whether the certificate `serial` of this issuer was revoked, and when. May answer from a
+   * per-isolate snapshot at most REVOCATION_SNAPSHOT_MS old; a revocation in this isolate is seen at once.
+   */
+  revocation(issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null>;
 }
 
 export interface AuditLog {
