@@ -15,7 +15,12 @@ import {
 } from "../pki/certificate-authority.ts";
 import type { Result } from "../pki/result.ts";
 
-let cached: { key: string; result: Result<CertificateAuthority, CaProblem> } | undefined;
+let cached: { material: CaMaterial; result: Result<CertificateAuthority, CaProblem> } | undefined;
+
+/** Same secrets as last time: compared field by field (the same strings come back on every request, so === is cheap). */
+function sameMaterial(a: CaMaterial, b: CaMaterial): boolean {
+  return a.certPem === b.certPem && a.keyPem === b.keyPem && a.trustPem === b.trustPem;
+}
 
 function problemToError(problem: CaProblem): ApiError {
   return new ApiError(isNotConfigured(problem) ? "ca_not_configured" : "ca_invalid", describeCaProblem(problem));
@@ -23,9 +28,8 @@ function problemToError(problem: CaProblem): ApiError {
 
 /** The CA as a result value, for endpoints that report its state (health). */
 export async function inspectCertificateAuthority(material: CaMaterial, now: Date): Promise<Result<CertificateAuthority, CaProblem>> {
-  const key = JSON.stringify([material.certPem ?? "", material.keyPem ?? "", material.trustPem ?? ""]);
-  if (cached?.key !== key || !cached.result.ok) {
-    cached = { key, result: await loadCertificateAuthority(material, now) };
+  if (!cached || !sameMaterial(cached.material, material) || !cached.result.ok) {
+    cached = { material: { certPem: material.certPem, keyPem: material.keyPem, trustPem: material.trustPem }, result: await loadCertificateAuthority(material, now) };
   }
   const result = cached.result;
   if (!result.ok) return result;

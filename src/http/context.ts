@@ -12,13 +12,13 @@ import type { KeepAlive } from "../store/types.ts";
 import type { AppEnv } from "./types.ts";
 
 export function requireConfig(c: Context<AppEnv>): Config {
-  const config = c.var.deps.config;
+  const config = c.get("deps").config;
   if (typeof config === "string") throw new ApiError("config_invalid", config);
   return config;
 }
 
 export function requireStores(c: Context<AppEnv>): Stores {
-  const stores = c.var.deps.stores;
+  const stores = c.get("deps").stores;
   if (typeof stores === "string") throw new ApiError("ledger_unavailable", stores);
   return stores;
 }
@@ -30,8 +30,8 @@ export function clientAddress(c: Context<AppEnv>): string | null {
 
 export function requestMeta(c: Context<AppEnv>): RequestMeta {
   return {
-    requestId: c.var.requestId,
-    tokenName: c.var.principal.name,
+    requestId: c.get("requestId"),
+    tokenName: c.get("principal").name,
     clientAddress: clientAddress(c),
     method: c.req.method,
     path: c.req.path,
@@ -51,6 +51,6 @@ export function keepAlive(c: Context<AppEnv>): KeepAlive | undefined {
 export async function authorityContext(c: Context<AppEnv>): Promise<AuthorityContext> {
   const config = requireConfig(c);
   const { ledger } = requireStores(c);
-  const ca = await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now);
-  return { ca, config, now: c.var.now, ledger, request: requestMeta(c), keepAlive: keepAlive(c) };
+  const ca = await requireCertificateAuthority(c.get("deps").caMaterial, c.get("now"));
+  return { ca, config, now: c.get("now"), ledger, request: requestMeta(c), keepAlive: keepAlive(c) };
 }

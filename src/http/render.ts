@@ -115,7 +115,7 @@ export async function renderIssued(c: Context<AppEnv>, cert: IssuedCertificate, 
       return c.body(universalEnv(target?.purpose ?? "general", dir), 201);
     }
     case "tar": {
-      const body = await tlsBundleTarGz(bundle, c.var.now);
+      const body = await tlsBundleTarGz(bundle, c.get("now"));
       const file = (cert.hostnames[0] ?? "bundle").replace(/[^a-z0-9.-]/gi, "_");
       c.header("Content-Type", "application/gzip");
       c.header("Content-Disposition", `attachment; filename="${file}.tar.gz"`);

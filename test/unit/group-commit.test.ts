@@ -30,13 +30,20 @@ describe("GroupCommit", () => {
 
   it("coalesces writes that arrive during a flush into the next flush, one flush at a time", async () => {
     const store = fakeStore();
-    const gc = new GroupCommit({ flush: store.flush, maxBatch: 8 });
+    const gc = new GroupCommit({ flush: store.flush, maxBatch: 8, gather: false });
     const first = gc.write("a");
     const rest = ["b", "c", "d", "e"].map((x) => gc.write(x));
     await Promise.all([first, ...rest]);
     expect(store.flushes).toEqual([["a"], ["b", "c", "d", "e"]]);
     expect(store.maxInFlight()).toBe(1);
     expect(store.durable.sort()).toEqual(["a", "b", "c", "d", "e"]);
+  });
+
+  it("gathers writes started in the same turn into the first flush", async () => {
+    const store = fakeStore();
+    const gc = new GroupCommit({ flush: store.flush, maxBatch: 8 });
+    await Promise.all(["a", "b", "c"].map((x) => gc.write(x)));
+    expect(store.flushes).toEqual([["a", "b", "c"]]);
   });
 
   it("resolves a writer only after its own item is durable", async () => {
@@ -50,7 +57,7 @@ describe("GroupCommit", () => {
 
   it("caps a flush at maxBatch and flushes the remainder next", async () => {
     const store = fakeStore();
-    const gc = new GroupCommit({ flush: store.flush, maxBatch: 3 });
+    const gc = new GroupCommit({ flush: store.flush, maxBatch: 3, gather: false });
     const first = gc.write("0");
     const rest = Array.from({ length: 7 }, (_, i) => gc.write(String(i + 1)));
     await Promise.all([first, ...rest]);
@@ -91,6 +98,7 @@ describe("GroupCommit", () => {
     const flushes: string[][] = [];
     const gc = new GroupCommit<string>({
       maxBatch: 8,
+      gather: false,
       stallMs: 30,
       flush: (items) => {
         flushes.push(items);

@@ -17,12 +17,12 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
   const path = c.req.path;
   // 429s are not recorded: a flood would otherwise write a row per refused request (the limiter is the record).
   if (status < 400 || status === 429 || !path.startsWith("/v1/")) return;
-  const stores = c.var.deps.stores;
+  const stores = c.get("deps").stores;
   if (typeof stores === "string") return;
   const principal = c.get("principal");
   try {
     await stores.audit.append({
-      at: c.var.now.toISOString(),
+      at: c.get("now").toISOString(),
       event: "refused",
       outcome: "failure",
       status,
@@ -32,9 +32,9 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
       method: c.req.method,
       path: path.slice(0, 256),
       serial: null,
-      request_id: c.var.requestId,
+      request_id: c.get("requestId"),
     }, keepAlive(c));
   } catch (e) {
-    console.error(JSON.stringify({ level: "error", request_id: c.var.requestId, error: `audit write failed: ${e instanceof Error ? e.message : String(e)}` }));
+    console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: `audit write failed: ${e instanceof Error ? e.message : String(e)}` }));
   }
 });

@@ -15,7 +15,7 @@ const REALM = 'Bearer realm="edgeca"';
 
 export function requireScope(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const tokens = c.var.deps.tokens;
+    const tokens = c.get("deps").tokens;
     if (typeof tokens === "string") throw new ApiError("config_invalid", tokens);
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})\s*$/i.exec(header);

@@ -12,7 +12,7 @@ export const caRoutes = new Hono<AppEnv>().get("/v1/ca", async (c) => {
   if (format !== "pem" && format !== "json") {
     throw new ApiError("unsupported_format", "format must be pem or json", { errors: [{ pointer: "format", detail: `unknown format ${JSON.stringify(format)}` }] });
   }
-  const { trust } = await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now);
+  const { trust } = await requireCertificateAuthority(c.get("deps").caMaterial, c.get("now"));
   c.header("Cache-Control", "public, max-age=300");
   c.header("ETag", format === "json" ? `W/${trust.etag}` : trust.etag);
   c.header("Vary", "Accept");

@@ -45,7 +45,7 @@ export const certificateRoutes = new Hono<AppEnv>()
     const kuma = kumaRequest(body.purpose, body.product, body.hostnames, body.usage);
     const ctx = await authorityContext(c);
     const issued = await issueIdempotently(c, ctx, true, () =>
-      issueCertificate(ctx, c.var.principal, {
+      issueCertificate(ctx, c.get("principal"), {
         hostnames: kuma.hostnames ?? [],
         usages: kuma.usages,
         key: body.key,
@@ -61,7 +61,7 @@ export const certificateRoutes = new Hono<AppEnv>()
     const kuma = kumaRequest(body.purpose, body.product, body.hostnames, body.usage, true);
     const ctx = await authorityContext(c);
     const issued = await issueIdempotently(c, ctx, false, () =>
-      signCertificateRequest(ctx, c.var.principal, {
+      signCertificateRequest(ctx, c.get("principal"), {
         csr: body.csr,
         hostnames: kuma.hostnames,
         usages: kuma.usages,

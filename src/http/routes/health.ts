@@ -11,14 +11,15 @@ import type { AppEnv } from "../types.ts";
 
 export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
   requireConfig(c);
-  if (typeof c.var.deps.tokens === "string") throw new ApiError("config_invalid", c.var.deps.tokens);
-  const ca = await inspectCertificateAuthority(c.var.deps.caMaterial, c.var.now);
+  const tokens = c.get("deps").tokens;
+  if (typeof tokens === "string") throw new ApiError("config_invalid", tokens);
+  const ca = await inspectCertificateAuthority(c.get("deps").caMaterial, c.get("now"));
   if (!ca.ok) throw new ApiError(isNotConfigured(ca.error) ? "ca_not_configured" : "ca_invalid", describeCaProblem(ca.error));
   c.header("Cache-Control", "no-store");
   return c.json({
     status: "ok",
     ca: {
-      subject: ca.value.certificate.subject,
+      subject: ca.value.subject,
       sha256_fingerprint: ca.value.fingerprint,
       key_algorithm: ca.value.keyAlgorithm,
       not_after: ca.value.notAfter.toISOString(),

@@ -96,7 +96,7 @@ export const RevokeBody = z.strictObject({ reason: z.enum(Object.keys(REVOCATION
 export const ledgerRoutes = new Hono<AppEnv>()
   .get("/v1/certificates", requireScope("read"), async (c) => {
     const { ledger } = requireStores(c);
-    const now = c.var.now;
+    const now = c.get("now");
     const errors: FieldError[] = [];
     const hostname = c.req.query("hostname")?.toLowerCase().replace(/\.$/, "");
     if (hostname !== undefined && (hostname.length === 0 || hostname.length > 253)) errors.push({ pointer: "hostname", detail: "a name, or .suffix" });
@@ -133,7 +133,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
     const record = await requireStores(c).ledger.get(serial);
     if (!record) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial} was issued by this service`);
-    return c.json(recordJson(record, c.var.now, true));
+    return c.json(recordJson(record, c.get("now"), true));
   })
   .post("/v1/certificates/:serial/revoke", requireScope("revoke"), async (c) => {
     const serial = normalizeSerial(c.req.param("serial"));
@@ -141,17 +141,17 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const text = await c.req.text();
     const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody);
     const { ledger } = requireStores(c);
-    const { record } = await revokeCertificate({ ledger, now: c.var.now, request: requestMeta(c), principal: c.var.principal }, serial, body.reason);
-    return c.json(recordJson(record, c.var.now, false));
+    const { record } = await revokeCertificate({ ledger, now: c.get("now"), request: requestMeta(c), principal: c.get("principal") }, serial, body.reason);
+    return c.json(recordJson(record, c.get("now"), false));
   })
   .get("/v1/crl", async (c) => {
     const format = c.req.query("format") ?? "der";
     if (format !== "der" && format !== "pem") throw new ApiError("unsupported_format", "format must be der or pem", { errors: [{ pointer: "format", detail: "der or pem" }] });
     const config = requireConfig(c);
     const stores = requireStores(c);
-    const ca = await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now);
-    const crl = await currentCrl({ ca, ledger: stores.ledger, crl: stores.crl, now: c.var.now, nextUpdateSeconds: config.crlNextUpdateSeconds });
-    const maxAge = Math.max(0, Math.min(300, Math.floor((crl.nextUpdate.getTime() - c.var.now.getTime()) / 1000)));
+    const ca = await requireCertificateAuthority(c.get("deps").caMaterial, c.get("now"));
+    const crl = await currentCrl({ ca, ledger: stores.ledger, crl: stores.crl, now: c.get("now"), nextUpdateSeconds: config.crlNextUpdateSeconds });
+    const maxAge = Math.max(0, Math.min(300, Math.floor((crl.nextUpdate.getTime() - c.get("now").getTime()) / 1000)));
     c.header("Cache-Control", `public, max-age=${maxAge}`);
     c.header("ETag", `"crl-${ca.fingerprint.slice(0, 16)}-${crl.crlNumber}"`);
     c.header("Last-Modified", crl.thisUpdate.toUTCString());

@@ -21,7 +21,7 @@ export const VerifyBody = z.strictObject({
 
 export const verifyRoutes = new Hono<AppEnv>().post("/v1/verify", requireScope("verify"), async (c) => {
   const body = await parseJsonBody(c, VerifyBody);
-  let at = c.var.now;
+  let at = c.get("now");
   if (body.at !== undefined) {
     const t = Date.parse(body.at);
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(body.at) || Number.isNaN(t)) {
@@ -29,11 +29,11 @@ export const verifyRoutes = new Hono<AppEnv>().post("/v1/verify", requireScope("
     }
     at = new Date(t);
   }
-  const stores = c.var.deps.stores;
+  const stores = c.get("deps").stores;
   const report = await verifyChain(
     {
       ledger: typeof stores === "string" ? null : stores.ledger,
-      defaultRoots: async () => (await requireCertificateAuthority(c.var.deps.caMaterial, c.var.now)).trust.pem,
+      defaultRoots: async () => (await requireCertificateAuthority(c.get("deps").caMaterial, c.get("now"))).trust.pem,
     },
     { chain: body.chain, roots: body.roots, hostname: body.hostname, usage: body.usage, at },
   );
