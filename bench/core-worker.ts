@@ -13,9 +13,11 @@
 import { sha256Hex } from "../src/pki/bytes.ts";
 import { loadCertificateAuthority, type CertificateAuthority } from "../src/pki/certificate-authority.ts";
 import { exportPrivateKeyPem, exportSpki, generateKeyPair, type KeyAlgorithm } from "../src/pki/keys.ts";
-import { checkLeafCertificate, checkLeafCertificateGeneral, signLeafCertificate, signLeafCertificateGeneral, type LeafTemplate } from "../src/pki/leaf-profile.ts";
+import { checkLeafCertificate, signLeafCertificate, type LeafTemplate } from "../src/pki/leaf-profile.ts";
+import { checkLeafCertificateGeneral, signLeafCertificateGeneral } from "../src/pki/leaf-reference.ts";
 import { encodePem } from "../src/pki/pem.ts";
 import { randomSerialNumber } from "../src/pki/validity.ts";
+import { generateLeafKey } from "../src/pki/leaf-key.ts";
 import { decodePem } from "../src/pki/pem.ts";
 import { validatePath } from "../src/pki/path-validation.ts";
 import { benchTemplate } from "./template.ts";
@@ -26,6 +28,12 @@ interface Env {
 }
 
 let ca: Promise<CertificateAuthority> | undefined;
+let caVerifyKey: Promise<CryptoKey> | undefined;
+
+function verifyKey(authority: CertificateAuthority): Promise<CryptoKey> {
+  caVerifyKey ??= crypto.subtle.importKey("spki", authority.parsed.spki.slice(), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  return caVerifyKey;
+}
 let chain: Promise<{ leaf: Uint8Array; intermediates: Uint8Array[]; roots: Uint8Array[] }> | undefined;
 
 /** A leaf issued by the bench CA, with CA_CERT's intermediate and root, for op=verify. */
@@ -49,13 +57,35 @@ async function verifyChain(authority: CertificateAuthority, env: Env, now: numbe
 }
 
 async function once(authority: CertificateAuthority, op: string, alg: KeyAlgorithm, now: number): Promise<number> {
+  if (op === "fast") {
+    // What POST /v1/certificates runs (src/authority/issue-certificate.ts + mint-leaf.ts), minus HTTP, policy and D1.
+    const key = await generateLeafKey(alg);
+    const template: LeafTemplate = benchTemplate(key.spki, alg, now);
+    const der = await signLeafCertificate(authority, template);
+    const problems = await checkLeafCertificate(der, authority, template);
+    if (problems.length > 0) throw new Error(problems.join("; "));
+    const certificate = encodePem("CERTIFICATE", der);
+    return JSON.stringify({
+      certificate,
+      chain: certificate + authority.chainPem,
+      private_key: encodePem("PRIVATE KEY", key.pkcs8),
+      ca: authority.trust.pem,
+      sha256_fingerprint: await sha256Hex(der),
+    }).length;
+  }
   const keys = await generateKeyPair(alg);
   const spki = await exportSpki(keys.publicKey);
-  if (op === "crypto") {
-    const data = spki.subarray(0, 200);
+  if (op === "crypto" || op === "crypto-all") {
+    // "crypto": the issue's floor (key generation, export, one signature). "crypto-all": every WebCrypto call the
+    // fast path makes (PKCS#8 export only, the signature, its self-check verification, SHA-1 SKI, SHA-256 fingerprint).
+    const data = new Uint8Array(400);
     const sig = await crypto.subtle.sign(authority.signatureAlgorithm, authority.signingKey, data);
-    await sha256Hex(spki);
     const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
+    if (op === "crypto-all") {
+      await crypto.subtle.verify(authority.signatureAlgorithm, await verifyKey(authority), sig, data);
+      await crypto.subtle.digest("SHA-1", spki);
+      await crypto.subtle.digest("SHA-256", data);
+    }
     return sig.byteLength + (pkcs8 as ArrayBuffer).byteLength;
   }
   const template: LeafTemplate = benchTemplate(spki, alg, now);

@@ -65,5 +65,5 @@ export async function ensureDevSetup(dir = "."): Promise<DevSetup> {
 
   const ca = await loadCertificateAuthority({ certPem: vars.get("CA_CERT"), keyPem: vars.get("CA_KEY"), trustPem: vars.get("CA_TRUST") }, new Date());
   if (!ca.ok) throw new Error(`the CA in ${DEV_VARS} is not usable: ${describeCaProblem(ca.error)}`);
-  return { created, fingerprint: ca.value.fingerprint, caSubject: ca.value.certificate.subject };
+  return { created, fingerprint: ca.value.fingerprint, caSubject: ca.value.subject };
 }

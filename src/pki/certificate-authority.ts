@@ -3,12 +3,17 @@
  * (imported once, non-extractable) and the trust bundle served as ca.crt.
  * Loading checks the material the way an operator would want it checked
  * before the first certificate is signed, and says how to fix what is wrong.
+ * Certificates are read with the strict DER reader of the path validator.
  */
-import { fromHex, sha256Hex, toHex } from "./bytes.ts";
+import { sha256Hex } from "./bytes.ts";
 import { identifyPublicKey, importSigningKey, importVerifyKey, signingParams, type PublicKeyAlgorithm } from "./keys.ts";
+import { subjectKeyIdentifier } from "./leaf-der.ts";
+import { formatName } from "./name-text.ts";
+import { bytesEqual, KU, parseCertificateDer, type ParsedCertificate } from "./path-validation/certificate.ts";
+import { DerError } from "./path-validation/der.ts";
 import { decodePem, describePemProblem, encodePem } from "./pem.ts";
 import { err, ok, type Result } from "./result.ts";
-import { x509 } from "./x509.ts";
+import { verifySignedData } from "./signed-data.ts";
 
 export interface TrustAnchorSummary {
   subject: string;
@@ -26,8 +31,12 @@ export interface TrustBundle {
 }
 
 export interface CertificateAuthority {
-  /** The certificate whose key signs leaves. */
-  certificate: InstanceType<typeof x509.X509Certificate>;
+  /** DER of the certificate whose key signs leaves. */
+  der: Uint8Array;
+  /** That certificate, parsed (byte fields are views into `der`). */
+  parsed: ParsedCertificate;
+  /** Its subject as display text, e.g. "CN=edgeca issuing CA, O=Example" (name-text.ts). */
+  subject: string;
   /** DER of the issuing certificate's subject, copied verbatim into leaves' issuer field. */
   subjectDer: Uint8Array;
   signingKey: CryptoKey;
@@ -99,7 +108,12 @@ export function isNotConfigured(p: CaProblem): boolean {
   return p.reason === "missing_cert" || p.reason === "missing_key";
 }
 
-type Cert = InstanceType<typeof x509.X509Certificate>;
+/** A CA_CERT or CA_TRUST certificate with its names as display text, which chain checks compare. */
+interface Cert {
+  parsed: ParsedCertificate;
+  subject: string;
+  issuer: string;
+}
 
 function parseCertificates(pem: string, what: string): Result<Cert[], string> {
   const blocks = decodePem(pem);
@@ -107,9 +121,12 @@ function parseCertificates(pem: string, what: string): Result<Cert[], string> {
   const certs: Cert[] = [];
   for (const b of blocks.value) {
     if (b.label !== "CERTIFICATE") return err(`${what}: PEM block ${b.index} is ${b.label}, expected CERTIFICATE`);
+    const parsed = parseCertificateDer(b.der);
+    if (!parsed.ok) return err(`${what}: PEM block ${b.index} is not a valid X.509 certificate`);
     try {
-      certs.push(new x509.X509Certificate(b.der));
-    } catch {
+      certs.push({ parsed: parsed.value, subject: formatName(parsed.value.subjectRaw), issuer: formatName(parsed.value.issuerRaw) });
+    } catch (e) {
+      if (!(e instanceof DerError)) throw e;
       return err(`${what}: PEM block ${b.index} is not a valid X.509 certificate`);
     }
   }
@@ -117,25 +134,29 @@ function parseCertificates(pem: string, what: string): Result<Cert[], string> {
 }
 
 function isCa(cert: Cert): boolean {
-  return cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
+  // RFC 5280 §4.2.1.9: only cA TRUE makes a CA certificate.
+  return cert.parsed.extensions.basicConstraints?.ca === true;
+}
+
+/** RFC 5280 §4.1.1.3: the signature over tbsCertificate verifies with `key`'s SubjectPublicKeyInfo. */
+function verifiesWith(cert: Cert, key: Cert): Promise<boolean> {
+  return verifySignedData(cert.parsed.tbs, cert.parsed.signatureAlgorithm, cert.parsed.signature, key.parsed.spki);
 }
 
 async function isSelfSigned(cert: Cert): Promise<boolean> {
-  if (cert.subject !== cert.issuer) return false;
-  return cert.verify({ signatureOnly: true }).catch(() => false);
+  return cert.subject === cert.issuer && verifiesWith(cert, cert);
 }
 
 async function signedBy(child: Cert, parent: Cert): Promise<boolean> {
-  if (child.issuer !== parent.subject) return false;
-  return child.verify({ publicKey: parent.publicKey, signatureOnly: true }).catch(() => false);
+  return child.issuer === parent.subject && verifiesWith(child, parent);
 }
 
 async function summarize(cert: Cert): Promise<TrustAnchorSummary> {
   return {
     subject: cert.subject,
-    sha256_fingerprint: await sha256Hex(new Uint8Array(cert.rawData)),
-    not_before: cert.notBefore.toISOString(),
-    not_after: cert.notAfter.toISOString(),
+    sha256_fingerprint: await sha256Hex(cert.parsed.der),
+    not_before: new Date(cert.parsed.notBefore).toISOString(),
+    not_after: new Date(cert.parsed.notAfter).toISOString(),
   };
 }
 
@@ -166,7 +187,7 @@ export async function loadCertificateAuthority(material: CaMaterial, now: Date):
     return err({ reason: "key_unparseable", detail: `found a ${keyBlock.label} block` });
   }
 
-  const alg = await identifyPublicKey(new Uint8Array(issuing.publicKey.rawData));
+  const alg = await identifyPublicKey(issuing.parsed.spki);
   if (!alg.ok) return err({ reason: "unsupported_key", detail: "the issuing certificate's public key is not ECDSA P-256/P-384/P-521, RSA or Ed25519" });
   const keyAlgorithm = alg.value;
 
@@ -181,15 +202,17 @@ export async function loadCertificateAuthority(material: CaMaterial, now: Date):
   // The key matches the certificate when a signature it makes verifies under the certificate's public key.
   const probe = new TextEncoder().encode("edgeca key check");
   const signature = await crypto.subtle.sign(signatureAlgorithm, signingKey, probe);
-  const verifyKey = await importVerifyKey(new Uint8Array(issuing.publicKey.rawData), keyAlgorithm);
+  const verifyKey = await importVerifyKey(issuing.parsed.spki, keyAlgorithm);
   if (!(await crypto.subtle.verify(signatureAlgorithm, verifyKey, signature, probe))) return err({ reason: "key_mismatch" });
 
   if (!isCa(issuing)) return err({ reason: "not_ca", subject: issuing.subject });
-  const ku = issuing.getExtension(x509.KeyUsagesExtension);
+  const ku = issuing.parsed.extensions.keyUsage;
   // RFC 5280 §4.2.1.3: a CA certificate's key usage must assert keyCertSign to sign certificates.
-  if (!ku || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) return err({ reason: "no_key_cert_sign", subject: issuing.subject });
-  if (now < issuing.notBefore) return err({ reason: "not_yet_valid", notBefore: issuing.notBefore.toISOString() });
-  if (now > issuing.notAfter) return err({ reason: "expired", notAfter: issuing.notAfter.toISOString() });
+  if (ku === undefined || (ku & KU.keyCertSign) === 0) return err({ reason: "no_key_cert_sign", subject: issuing.subject });
+  const notBefore = new Date(issuing.parsed.notBefore);
+  const notAfter = new Date(issuing.parsed.notAfter);
+  if (now < notBefore) return err({ reason: "not_yet_valid", notBefore: notBefore.toISOString() });
+  if (now > notAfter) return err({ reason: "expired", notAfter: notAfter.toISOString() });
 
   for (let i = 0; i + 1 < chain.length; i++) {
     if (!(await signedBy(chain[i]!, chain[i + 1]!))) return err({ reason: "chain_broken", index: i });
@@ -214,10 +237,9 @@ export async function loadCertificateAuthority(material: CaMaterial, now: Date):
 
   // The chain must end at an anchor: its top is an anchor, or is signed by one.
   const top = chain[chain.length - 1]!;
-  const topDer = toHex(new Uint8Array(top.rawData));
   let anchored = false;
   for (const a of anchors) {
-    if (toHex(new Uint8Array(a.rawData)) === topDer || (await signedBy(top, a))) {
+    if (bytesEqual(a.parsed.der, top.parsed.der) || (await signedBy(top, a))) {
       anchored = true;
       break;
     }
@@ -225,21 +247,22 @@ export async function loadCertificateAuthority(material: CaMaterial, now: Date):
   if (!anchored) return err({ reason: "untrusted_chain" });
 
   // RFC 5280 §4.2.1.2: without an SKI in the CA certificate, derive one (method 1, SHA-1 of the key bits).
-  const ski = issuing.getExtension(x509.SubjectKeyIdentifierExtension) ?? (await x509.SubjectKeyIdentifierExtension.create(issuing.publicKey));
-  const subjectKeyIdentifier = fromHex(ski.keyId);
+  const ski = issuing.parsed.extensions.subjectKeyId ?? (await subjectKeyIdentifier(issuing.parsed.spki));
 
-  const trustPem = anchors.map((a) => encodePem("CERTIFICATE", new Uint8Array(a.rawData))).join("");
+  const trustPem = anchors.map((a) => encodePem("CERTIFICATE", a.parsed.der)).join("");
   return ok({
-    certificate: issuing,
-    subjectDer: new Uint8Array(issuing.subjectName.toArrayBuffer()),
+    der: issuing.parsed.der,
+    parsed: issuing.parsed,
+    subject: issuing.subject,
+    subjectDer: issuing.parsed.subjectRaw,
     signingKey,
     keyAlgorithm,
     signatureAlgorithm,
-    subjectKeyIdentifier,
-    fingerprint: await sha256Hex(new Uint8Array(issuing.rawData)),
-    notBefore: issuing.notBefore,
-    notAfter: issuing.notAfter,
-    chainPem: intermediates.map((c) => encodePem("CERTIFICATE", new Uint8Array(c.rawData))).join(""),
+    subjectKeyIdentifier: ski,
+    fingerprint: await sha256Hex(issuing.parsed.der),
+    notBefore,
+    notAfter,
+    chainPem: intermediates.map((c) => encodePem("CERTIFICATE", c.parsed.der)).join(""),
     trust: {
       pem: trustPem,
       certificates: await Promise.all(anchors.map(summarize)),

@@ -5,7 +5,8 @@
  */
 import { encodePem } from "./pem.ts";
 import { err, ok, type Result } from "./result.ts";
-import { x509 } from "./x509.ts";
+import { DerError } from "./path-validation/der.ts";
+import { readSpki, type SpkiKey } from "./spki.ts";
 
 export const KEY_ALGORITHMS = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -78,36 +79,28 @@ export async function exportSpki(key: CryptoKey): Promise<Uint8Array> {
   return new Uint8Array((await crypto.subtle.exportKey("spki", key)) as ArrayBuffer);
 }
 
-/** Identifies the algorithm of a DER SubjectPublicKeyInfo, or says why it cannot. */
+/**
+ * Identifies the algorithm of a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), or says why it cannot.
+ * RSA sizes are the modulus length in whole octets × 8, as they were always reported here.
+ */
 export async function identifyPublicKey(spki: Uint8Array): Promise<Result<PublicKeyAlgorithm, "unsupported_key" | "malformed_key">> {
-  let algorithm: Record<string, unknown>;
+  let key: SpkiKey;
   try {
-    algorithm = new x509.PublicKey(spki).algorithm as unknown as Record<string, unknown>;
-  } catch {
-    return err("malformed_key");
+    key = readSpki(spki).key;
+  } catch (e) {
+    if (e instanceof DerError) return err("malformed_key");
+    throw e;
   }
-  switch (algorithm["name"]) {
-    case "ECDSA":
-    case "ECDH":
-      switch (algorithm["namedCurve"]) {
-        case "P-256":
-          return ok("ecdsa-p256");
-        case "P-384":
-          return ok("ecdsa-p384");
-        case "P-521":
-          return ok("ecdsa-p521");
-        default:
-          return err("unsupported_key");
-      }
-    case "Ed25519":
+  switch (key.kind) {
+    case "ec":
+      return ok(key.curve === "P-256" ? "ecdsa-p256" : key.curve === "P-384" ? "ecdsa-p384" : "ecdsa-p521");
+    case "ed25519":
       return ok("ed25519");
-    case "RSASSA-PKCS1-v1_5":
-    case "RSA-PSS":
-    case "RSA-OAEP": {
-      const bits = algorithm["modulusLength"];
-      return typeof bits === "number" ? ok(`rsa-${bits}` as PublicKeyAlgorithm) : err("malformed_key");
-    }
-    default:
+    case "rsa":
+      // An id-RSASSA-PSS key (RFC 4055 §1.2) may not sign PKCS#1 v1.5, which is what RSA keys here do.
+      return key.pss ? err("unsupported_key") : ok(`rsa-${key.modulusOctets * 8}` as PublicKeyAlgorithm);
+    case "ec-unsupported":
+    case "other":
       return err("unsupported_key");
   }
 }

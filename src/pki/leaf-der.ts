@@ -120,7 +120,7 @@ export function signatureAlgorithmIdentifier(keyAlgorithm: PublicKeyAlgorithm, h
 function leafIssuer(ca: CertificateAuthority): LeafIssuer {
   let issuer = issuers.get(ca);
   if (issuer) return issuer;
-  const parsed = parseCertificateDer(new Uint8Array(ca.certificate.rawData));
+  const parsed = parseCertificateDer(ca.der);
   if (!parsed.ok) throw new Error(`the CA certificate does not parse: ${parsed.error.message}`);
   issuer = {
     signatureAlgorithm: signatureAlgorithmIdentifier(ca.keyAlgorithm, ca.signatureAlgorithm.hash),

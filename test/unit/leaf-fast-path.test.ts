@@ -19,14 +19,8 @@ import { toHex } from "../../src/pki/bytes.ts";
 import { createIntermediateCa, createRootCa } from "../../src/pki/ca-certificate.ts";
 import { loadCertificateAuthority, type CertificateAuthority } from "../../src/pki/certificate-authority.ts";
 import { exportSpki, generateKeyPair, type KeyAlgorithm } from "../../src/pki/keys.ts";
-import {
-  checkLeafCertificate,
-  checkLeafCertificateGeneral,
-  signLeafCertificate,
-  signLeafCertificateGeneral,
-  type LeafTemplate,
-  type Usage,
-} from "../../src/pki/leaf-profile.ts";
+import { checkLeafCertificate, signLeafCertificate, type LeafTemplate, type Usage } from "../../src/pki/leaf-profile.ts";
+import { checkLeafCertificateGeneral, signLeafCertificateGeneral } from "../../src/pki/leaf-reference.ts";
 import { normalizeName, type SubjectName } from "../../src/pki/names.ts";
 import { children, raw, readRoot, TAG } from "../../src/pki/path-validation/der.ts";
 import { encodePem } from "../../src/pki/pem.ts";
@@ -173,7 +167,7 @@ function nodeFields(der: Uint8Array, ca: CertificateAuthority) {
     ca: c.ca,
     publicKey: c.publicKey.export({ type: "spki", format: "der" }).toString("hex"),
     infoAccess: c.infoAccess,
-    verifies: c.verify(new X509Certificate(new Uint8Array(ca.certificate.rawData)).publicKey),
+    verifies: c.verify(new X509Certificate(ca.der).publicKey),
   };
 }
 
@@ -190,7 +184,7 @@ async function peculiarFields(der: Uint8Array, ca: CertificateAuthority) {
     publicKey: toHex(new Uint8Array(c.publicKey.rawData)),
     extensions: c.extensions.map((e) => `${e.type}:${e.critical}:${toHex(new Uint8Array(e.value))}`),
     san: c.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON(),
-    verifies: await c.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true }),
+    verifies: await c.verify({ publicKey: new x509.PublicKey(ca.parsed.spki), signatureOnly: true }),
   };
 }
 

@@ -156,7 +156,7 @@ export async function caInitCommand(args: string[], io: Io, program = "edgeca ca
     io.stdout(
       JSON.stringify(
         {
-          issuing_ca: { subject: ca.value.certificate.subject, key_algorithm: ca.value.keyAlgorithm, not_after: ca.value.notAfter.toISOString(), sha256_fingerprint: ca.value.fingerprint },
+          issuing_ca: { subject: ca.value.subject, key_algorithm: ca.value.keyAlgorithm, not_after: ca.value.notAfter.toISOString(), sha256_fingerprint: ca.value.fingerprint },
           trust: ca.value.trust.certificates,
           files: written,
         },
@@ -167,7 +167,7 @@ export async function caInitCommand(args: string[], io: Io, program = "edgeca ca
     return EXIT.ok;
   }
   const out: string[] = [];
-  out.push(`Issuing CA: ${ca.value.certificate.subject}`);
+  out.push(`Issuing CA: ${ca.value.subject}`);
   out.push(`  key ${ca.value.keyAlgorithm}, valid until ${ca.value.notAfter.toISOString()}`);
   out.push(`  SHA-256 fingerprint ${ca.value.fingerprint}`);
   out.push(`Trust bundle (ca.crt): ${ca.value.trust.certificates.map((c) => `${c.subject} [sha256:${c.sha256_fingerprint}]`).join("; ")}`);
