@@ -7,13 +7,12 @@
  * Where RFC 5280 leaves room, it decides like Go's crypto/x509 (what Kuma
  * runs) and says so in the messages.
  */
-import { sha256Hex } from "./bytes.ts";
 import { matchHostname, parseReferenceIdentifier, type ReferenceIdentifier } from "./hostname-match.ts";
 import { formatIpAddress } from "./names.ts";
 import { KU, OID, bytesEqual, parseCertificateDer, type ParsedCertificate } from "./path-validation/certificate.ts";
 import { type PathErrorCode, type PathWarningCode } from "./path-validation/codes.ts";
 import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints.ts";
-import { isWeakScheme, verifyCertificateSignature, type SignatureCheck } from "./path-validation/signature.ts";
+import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
 
 export { PATH_ERROR_CODES, PATH_WARNING_CODES, type PathErrorCode, type PathWarningCode } from "./path-validation/codes.ts";
 export { parseCertificateDer, type ParsedCertificate, type CertificateParseError } from "./path-validation/certificate.ts";
@@ -191,7 +190,7 @@ async function search(path: ParsedCertificate[], links: SignatureCheck[], ctx: C
         return consider({ certs: path, links, end: "budget" }, ctx);
       }
       ctx.signatureChecks++;
-      check = await verifyCertificateSignature(current, cert);
+      check = await verifyCertificateSignatureCached(current, cert);
       perSubject.set(cert, check);
     }
     const nextPath = [...path, cert];
@@ -450,7 +449,7 @@ export async function validatePath(options: PathValidationOptions): Promise<Path
       subject: c.subject,
       issuer: c.issuer,
       serial_number: c.serialHex,
-      sha256_fingerprint: await sha256Hex(c.der),
+      sha256_fingerprint: await certificateFingerprint(c),
       not_before: iso(c.notBefore),
       not_after: iso(c.notAfter),
       trust_anchor: anchored && i === n - 1,

@@ -209,10 +209,10 @@ describe("loadCertificateAuthority reads CA material as @peculiar/x509 did", () 
 
     it("reports not_ca, no_key_cert_sign and trust_not_ca with the certificate's subject", async () => {
       const leaf = opensslCa("not-ca", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyCertSign");
-      expect(await loadCertificateAuthority({ certPem: leaf.pem, keyPem: leaf.key }, now)).toEqual({ ok: false, error: { reason: "not_ca", subject: subjectOf(leaf.pem) } });
+      expect(await loadCertificateAuthority({ certPem: leaf.pem, keyPem: leaf.key }, now())).toEqual({ ok: false, error: { reason: "not_ca", subject: subjectOf(leaf.pem) } });
       const noKcs = opensslCa("no-kcs", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,digitalSignature");
-      expect(await loadCertificateAuthority({ certPem: noKcs.pem, keyPem: noKcs.key }, now)).toEqual({ ok: false, error: { reason: "no_key_cert_sign", subject: subjectOf(noKcs.pem) } });
-      expect(await loadCertificateAuthority({ certPem: inter.certificatePem + root.certificatePem, keyPem: inter.privateKeyPem, trustPem: root.certificatePem + leaf.pem }, now)).toEqual({
+      expect(await loadCertificateAuthority({ certPem: noKcs.pem, keyPem: noKcs.key }, now())).toEqual({ ok: false, error: { reason: "no_key_cert_sign", subject: subjectOf(noKcs.pem) } });
+      expect(await loadCertificateAuthority({ certPem: inter.certificatePem + root.certificatePem, keyPem: inter.privateKeyPem, trustPem: root.certificatePem + leaf.pem }, now())).toEqual({
         ok: false,
         error: { reason: "trust_not_ca", subject: subjectOf(leaf.pem) },
       });
@@ -228,11 +228,11 @@ describe("loadCertificateAuthority reads CA material as @peculiar/x509 did", () 
       ["untrusted_chain", () => ({ certPem: inter.certificatePem, keyPem: inter.privateKeyPem, trustPem: other.certificatePem }), { reason: "untrusted_chain" }],
       ["cert_unparseable in CA_TRUST", () => ({ certPem: inter.certificatePem, keyPem: inter.privateKeyPem, trustPem: encodePem("CERTIFICATE", new Uint8Array([1, 2, 3])) }), { reason: "cert_unparseable", detail: "CA_TRUST: PEM block 0 is not a valid X.509 certificate" }],
     ])("reports %s", async (_what, material, error) => {
-      expect(await loadCertificateAuthority(material(), now)).toEqual({ ok: false, error });
+      expect(await loadCertificateAuthority(material(), now())).toEqual({ ok: false, error });
     });
 
     it("accepts an intermediate anchored by CA_TRUST, and reports expired and not_yet_valid with the reference's times", async () => {
-      const ok = await loadCertificateAuthority({ certPem: inter.certificatePem, keyPem: inter.privateKeyPem, trustPem: root.certificatePem }, now);
+      const ok = await loadCertificateAuthority({ certPem: inter.certificatePem, keyPem: inter.privateKeyPem, trustPem: root.certificatePem }, now());
       expect(ok.ok && [ok.value.subject, ok.value.chainPem.length > 0]).toEqual([subjectOf(inter.certificatePem), true]);
       const ref = new x509.X509Certificate(derOf(inter.certificatePem));
       expect(await loadCertificateAuthority({ certPem: inter.certificatePem + root.certificatePem, keyPem: inter.privateKeyPem }, new Date(ref.notAfter.getTime() + 1000))).toEqual({ ok: false, error: { reason: "expired", notAfter: ref.notAfter.toISOString() } });

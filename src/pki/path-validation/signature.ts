@@ -227,6 +227,40 @@ function keyDescription(cert: ParsedCertificate): string {
  * Verifies that `issuer`'s public key signed `subject` (RFC 5280 §6.1.3 (a)(1)).
  * Weak algorithms (SHA-1, MD5) are refused without verifying, as Go does.
  */
+/**
+ * Signatures already verified in this isolate, keyed by the SHA-256 of the
+ * subject's and the issuer's DER: the same CA chains are presented again and
+ * again (zone control planes re-verify on every refresh), and a digest costs
+ * ~1/25 of an ECDSA verification. Only successes are kept (so no input can
+ * plant a failure), SHA-256 collision resistance makes a hit as good as a
+ * verification, and the map is bounded, oldest out.
+ */
+const VERIFIED_LIMIT = 4096;
+const verified = new Set<string>();
+const fingerprints = new WeakMap<ParsedCertificate, Promise<string>>();
+
+/** SHA-256 of a parsed certificate's DER, lowercase hex, computed once per parsed object. */
+export function certificateFingerprint(cert: ParsedCertificate): Promise<string> {
+  let fp = fingerprints.get(cert);
+  if (!fp) {
+    fp = crypto.subtle.digest("SHA-256", cert.der.slice()).then((d) => toHex(new Uint8Array(d)));
+    fingerprints.set(cert, fp);
+  }
+  return fp;
+}
+
+/** verifyCertificateSignature, answering from the isolate's cache of verified (subject, issuer) pairs. */
+export async function verifyCertificateSignatureCached(subject: ParsedCertificate, issuer: ParsedCertificate): Promise<SignatureCheck> {
+  const key = `${await certificateFingerprint(subject)}<${await certificateFingerprint(issuer)}`;
+  if (verified.has(key)) return { ok: true };
+  const check = await verifyCertificateSignature(subject, issuer);
+  if (check.ok) {
+    if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.values().next().value!);
+    verified.add(key);
+  }
+  return check;
+}
+
 export async function verifyCertificateSignature(subject: ParsedCertificate, issuer: ParsedCertificate): Promise<SignatureCheck> {
   const scheme = signatureScheme(subject);
   if (scheme.status === "weak") {
