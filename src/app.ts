@@ -34,14 +34,20 @@ export function createApp() {
   });
   app.use(auditRefusals);
   app.use(limitByClient);
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const streamedBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  app.use(async (c, next) => {
+    // A declared length is checked from the header alone, without touching the body stream (most requests);
+    // a chunked or undeclared body is counted as it streams by hono's bodyLimit.
+    const length = c.req.header("Content-Length");
+    if (length === undefined || !/^\d{1,15}$/.test(length) || c.req.header("Transfer-Encoding") !== undefined) return streamedBodyLimit(c, next);
+    if (Number(length) > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    await next();
+  });
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
   app.route("/", caRoutes);

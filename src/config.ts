@@ -54,12 +54,13 @@ export interface Config {
 export const DEFAULT_MAX_TTL = "397d";
 export const DEFAULT_TTL = "90d";
 
-let cached: { key: string; value: Config | string } | undefined;
+let cached: { key: (string | undefined)[]; value: Config | string } | undefined;
 
 /** Returns the checked config, or a message saying which variable is wrong. */
 export function loadConfig(env: Env): Config | string {
-  const key = JSON.stringify([env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE, env.AUDIT_RETENTION]);
-  if (cached?.key === key) return cached.value;
+  const key = [env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE, env.AUDIT_RETENTION];
+  // Compared value by value: the same strings arrive on every request, so this is a few === checks.
+  if (cached && cached.key.every((v, i) => v === key[i])) return cached.value;
   const value = checkConfig(env);
   cached = { key, value };
   return value;

@@ -16,7 +16,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   h.set("Referrer-Policy", "no-referrer");
   h.set("Cross-Origin-Resource-Policy", "same-origin");
   if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", API_CSP);
-  if (new URL(c.req.url).protocol === "https:") h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  if (c.req.url.startsWith("https:")) h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   h.delete("Server");
   h.delete("X-Powered-By");
 });
