@@ -9,7 +9,7 @@
  */
 import { matchHostname, parseReferenceIdentifier, type ReferenceIdentifier } from "./hostname-match.ts";
 import { formatIpAddress } from "./names.ts";
-import { KU, OID, bytesEqual, parseCertificateDer, type ParsedCertificate } from "./path-validation/certificate.ts";
+import { KU, OID, bytesEqual, parseCertificateDerCached, type ParsedCertificate } from "./path-validation/certificate.ts";
 import { type PathErrorCode, type PathWarningCode } from "./path-validation/codes.ts";
 import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints.ts";
 import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
@@ -385,7 +385,7 @@ function checkLeaf(leaf: ParsedCertificate, ctx: Context, errors: PathIssue<Path
 function parsePool(ders: Uint8Array[], what: string, warnings: PathIssue<PathWarningCode>[]): ParsedCertificate[] {
   const out: ParsedCertificate[] = [];
   ders.forEach((der, i) => {
-    const r = parseCertificateDer(der);
+    const r = parseCertificateDerCached(der);
     if (!r.ok) {
       warnings.push({ code: "ignored_certificate", message: `${what} ${i} was ignored: ${r.error.message}`, index: null });
       return;
@@ -408,7 +408,7 @@ export async function validatePath(options: PathValidationOptions): Promise<Path
   const maxSignatureChecks = options.maxSignatureChecks ?? 100;
   if (!(maxDepth >= 1) || !(maxSignatureChecks >= 1)) throw new TypeError("validatePath: maxDepth and maxSignatureChecks must be at least 1");
 
-  const parsedLeaf = parseCertificateDer(options.leaf);
+  const parsedLeaf = parseCertificateDerCached(options.leaf);
   if (!parsedLeaf.ok) {
     return { valid: false, errors: [{ code: "invalid_certificate", message: `the leaf is ${parsedLeaf.error.message}`, index: 0 }], warnings: [], chain: [] };
   }

@@ -3,6 +3,7 @@ import { loadCertificateAuthority } from "../../src/pki/certificate-authority.ts
 import { generateLeafKey } from "../../src/pki/leaf-key.ts";
 import { signLeafCertificate } from "../../src/pki/leaf-profile.ts";
 import { validatePath } from "../../src/pki/path-validation.ts";
+import { parseCertificateDerCached } from "../../src/pki/path-validation/certificate.ts";
 import { decodePem } from "../../src/pki/pem.ts";
 import { randomSerialNumber } from "../../src/pki/validity.ts";
 import { createTestAuthority } from "../helpers/test-authority.ts";
@@ -51,5 +52,17 @@ describe("verified-signature cache (path validation)", async () => {
     const tampered = leaf.slice();
     tampered[tampered.length - 5]! ^= 0x80;
     for (let i = 0; i < 3; i++) expect((await verify(tampered)).valid).toBe(false);
+  });
+
+  it("keeps its own copy of a parsed DER: a caller reusing its buffer cannot change a cached entry", async () => {
+    const buffer = leaf.slice();
+    const first = parseCertificateDerCached(buffer);
+    buffer.fill(0);
+    const again = parseCertificateDerCached(leaf.slice());
+    expect(first.ok && again.ok).toBe(true);
+    if (!first.ok || !again.ok) return;
+    expect(again.value).not.toBe(first.value);
+    expect(Buffer.from(again.value.der).equals(Buffer.from(leaf))).toBe(true);
+    expect((await verify(leaf)).valid).toBe(true);
   });
 });

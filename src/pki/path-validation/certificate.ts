@@ -431,6 +431,32 @@ function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExte
  * certificate at all; conditions a validator reports (negative serial,
  * malformed or duplicate extensions) are listed in `problems`.
  */
+/**
+ * Certificates parsed before in this isolate, keyed by their DER (as latin1
+ * text): the same CA chains come back on every verification. The entry holds
+ * a private copy of the DER, so a caller that later reuses its buffer cannot
+ * change what the entry describes; each hit returns a fresh shallow copy, so
+ * object identity within one validation is as without the cache. Bounded,
+ * oldest out; parse failures are not kept.
+ */
+const PARSED_LIMIT = 512;
+const parsedByDer = new Map<string, ParsedCertificate>();
+
+/** parseCertificateDer through the isolate's cache (for path validation; the issuance self-check parses afresh). */
+export function parseCertificateDerCached(der: Uint8Array): Result<ParsedCertificate, CertificateParseError> {
+  if (der.length > 16_384) return parseCertificateDer(der);
+  const key = String.fromCharCode.apply(null, der as unknown as number[]);
+  const hit = parsedByDer.get(key);
+  if (hit) return ok({ ...hit });
+  const parsed = parseCertificateDer(der.slice());
+  if (parsed.ok) {
+    if (parsedByDer.size >= PARSED_LIMIT) parsedByDer.delete(parsedByDer.keys().next().value!);
+    parsedByDer.set(key, parsed.value);
+    return ok({ ...parsed.value });
+  }
+  return parsed;
+}
+
 export function parseCertificateDer(der: Uint8Array): Result<ParsedCertificate, CertificateParseError> {
   try {
     return ok(parseUnchecked(der));

@@ -159,15 +159,15 @@ function rsaSpki(issuer: ParsedCertificate): Uint8Array {
 }
 
 /** The same parsed issuer (the CA of every issued leaf, a cached trust anchor) skips even the cache-key work. */
-const keysByIssuer = new WeakMap<ParsedCertificate, Map<string, Promise<CryptoKey>>>();
+const keysByIssuer = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
 
 function importKey(issuer: ParsedCertificate, algorithm: ImportAlgorithm): Promise<CryptoKey> {
   const algorithmKey = JSON.stringify(algorithm);
-  let mine = keysByIssuer.get(issuer);
+  let mine = keysByIssuer.get(issuer.spki);
   const known = mine?.get(algorithmKey);
   if (known) return known;
   const key = importKeyCached(issuer, algorithm, algorithmKey);
-  if (!mine) keysByIssuer.set(issuer, (mine = new Map()));
+  if (!mine) keysByIssuer.set(issuer.spki, (mine = new Map()));
   mine.set(algorithmKey, key);
   key.catch(() => mine.delete(algorithmKey));
   return key;
@@ -237,14 +237,15 @@ function keyDescription(cert: ParsedCertificate): string {
  */
 const VERIFIED_LIMIT = 4096;
 const verified = new Set<string>();
-const fingerprints = new WeakMap<ParsedCertificate, Promise<string>>();
+/** Keyed by the DER bytes object, which copies of a cached parse share. */
+const fingerprints = new WeakMap<Uint8Array, Promise<string>>();
 
 /** SHA-256 of a parsed certificate's DER, lowercase hex, computed once per parsed object. */
 export function certificateFingerprint(cert: ParsedCertificate): Promise<string> {
-  let fp = fingerprints.get(cert);
+  let fp = fingerprints.get(cert.der);
   if (!fp) {
     fp = crypto.subtle.digest("SHA-256", cert.der.slice()).then((d) => toHex(new Uint8Array(d)));
-    fingerprints.set(cert, fp);
+    fingerprints.set(cert.der, fp);
   }
   return fp;
 }
