@@ -3,44 +3,50 @@
  * rejected: a typo such as "hostname" must not silently issue a default.
  */
 import type { Context } from "hono";
-import { z, type output, type ZodError, type ZodType } from "./zod.ts";
+import { lazySchema, z, type output, type ZodError, type ZodType } from "./zod.ts";
 import { ApiError, type FieldError } from "../errors.ts";
 import { PRODUCTS, PURPOSES } from "../kuma/overrides.ts";
 import { KEY_ALGORITHMS } from "../pki/keys.ts";
 import type { AppEnv } from "./types.ts";
 
-const Usage = z.enum(["server", "client"]);
-/** `"server"`, `["server"]`, `["server","client"]`: normalized to a sorted, de-duplicated list. */
-const Usages = z
-  .union([Usage, z.array(Usage).min(1).max(2)])
-  .transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[])
-  .optional();
-
-const Hostnames = z.array(z.string().max(1024)).min(1).max(100);
-
-/** Which Kuma override the certificate is for: sets the usage, default names, Secret and warnings. */
-const Purpose = z.enum(PURPOSES).optional();
-const Product = z.enum(PRODUCTS).default("kuma");
-
-export const IssueCertificateBody = z.strictObject({
-  hostnames: Hostnames.optional(),
-  purpose: Purpose,
-  product: Product,
-  usage: Usages,
-  key: z.enum(KEY_ALGORITHMS).default("ecdsa-p256"),
-  ttl: z.string().max(32).optional(),
-  common_name: z.string().max(256).optional(),
+const shared = lazySchema(() => {
+  const usage = z.enum(["server", "client"]);
+  return {
+    /** `"server"`, `["server"]`, `["server","client"]`: normalized to a sorted, de-duplicated list. */
+    usages: z
+      .union([usage, z.array(usage).min(1).max(2)])
+      .transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[])
+      .optional(),
+    hostnames: z.array(z.string().max(1024)).min(1).max(100),
+    /** Which Kuma override the certificate is for: sets the usage, default names, Secret and warnings. */
+    purpose: z.enum(PURPOSES).optional(),
+    product: z.enum(PRODUCTS).default("kuma"),
+  };
 });
 
-export const SignCsrBody = z.strictObject({
-  csr: z.string().min(1).max(32 * 1024),
-  hostnames: Hostnames.optional(),
-  purpose: Purpose,
-  product: Product,
-  usage: Usages,
-  ttl: z.string().max(32).optional(),
-  common_name: z.string().max(256).optional(),
-});
+export const IssueCertificateBody = lazySchema(() =>
+  z.strictObject({
+    hostnames: shared().hostnames.optional(),
+    purpose: shared().purpose,
+    product: shared().product,
+    usage: shared().usages,
+    key: z.enum(KEY_ALGORITHMS).default("ecdsa-p256"),
+    ttl: z.string().max(32).optional(),
+    common_name: z.string().max(256).optional(),
+  }),
+);
+
+export const SignCsrBody = lazySchema(() =>
+  z.strictObject({
+    csr: z.string().min(1).max(32 * 1024),
+    hostnames: shared().hostnames.optional(),
+    purpose: shared().purpose,
+    product: shared().product,
+    usage: shared().usages,
+    ttl: z.string().max(32).optional(),
+    common_name: z.string().max(256).optional(),
+  }),
+);
 
 function pointerOf(path: readonly PropertyKey[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");

@@ -78,7 +78,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     request: {
       query: issueQuery,
       headers: z.object({ "Idempotency-Key": IdempotencyKey.optional() }),
-      body: { required: true, content: { "application/json": { schema: IssueCertificateBody } } },
+      body: { required: true, content: { "application/json": { schema: IssueCertificateBody() } } },
     },
     responses: {
       201: { description: "Issued and recorded", headers: issuedHeaders, content: issuedContent(true) },
@@ -100,7 +100,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     request: {
       query: issueQuery.extend({ dir: z.string().optional().meta({ description: "env: the directory holding tls.crt and tls.key (default /etc/kuma/tls)" }) }),
       headers: z.object({ "Idempotency-Key": IdempotencyKey.optional() }),
-      body: { required: true, content: { "application/json": { schema: SignCsrBody } } },
+      body: { required: true, content: { "application/json": { schema: SignCsrBody() } } },
     },
     responses: {
       201: { description: "Signed and recorded", headers: issuedHeaders, content: issuedContent(false) },
@@ -151,7 +151,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     tags: ["ledger"],
     summary: "Revoke a certificate (idempotent for the same reason)",
     security: bearer("revoke"),
-    request: { params: SerialParam, body: { required: false, content: { "application/json": { schema: RevokeBody } } } },
+    request: { params: SerialParam, body: { required: false, content: { "application/json": { schema: RevokeBody() } } } },
     responses: {
       200: { description: "The record, revoked", content: { "application/json": { schema: CertificateRecord } } },
       ...problems(400),
@@ -206,7 +206,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     tags: ["verify"],
     summary: "Validate a chain (RFC 5280 §6, RFC 6125 names) and say exactly why it fails",
     security: bearer("verify"),
-    request: { body: { required: true, content: { "application/json": { schema: VerifyBody } } } },
+    request: { body: { required: true, content: { "application/json": { schema: VerifyBody() } } } },
     responses: {
       200: { description: "The verdict, errors, warnings and the path built", content: { "application/json": { schema: VerifyReport } } },
       ...problems(400, 413),

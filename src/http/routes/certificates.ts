@@ -41,7 +41,7 @@ export const certificateRoutes = new Hono<AppEnv>()
         errors: [{ pointer: "format", detail: "not available when edgeca generates the key" }],
       });
     }
-    const body = await parseJsonBody(c, IssueCertificateBody);
+    const body = await parseJsonBody(c, IssueCertificateBody());
     const kuma = kumaRequest(body.purpose, body.product, body.hostnames, body.usage);
     const ctx = await authorityContext(c);
     const issued = await issueIdempotently(c, ctx, true, () =>
@@ -57,7 +57,7 @@ export const certificateRoutes = new Hono<AppEnv>()
   })
   .post("/v1/certificates/sign", requireScope("sign"), async (c) => {
     const format = negotiateFormat(c);
-    const body = await parseJsonBody(c, SignCsrBody);
+    const body = await parseJsonBody(c, SignCsrBody());
     const kuma = kumaRequest(body.purpose, body.product, body.hostnames, body.usage, true);
     const ctx = await authorityContext(c);
     const issued = await issueIdempotently(c, ctx, false, () =>

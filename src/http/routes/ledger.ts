@@ -3,7 +3,7 @@
  * CRL, and the audit trail.
  */
 import { Hono, type Context } from "hono";
-import { z, type ZodType } from "../zod.ts";
+import { lazySchema, z, type ZodType } from "../zod.ts";
 import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { currentCrl } from "../../authority/certificate-revocation-list.ts";
 import { revokeCertificate } from "../../authority/revoke-certificate.ts";
@@ -89,9 +89,9 @@ function parseTime(c: Context<AppEnv>, name: string): string | undefined {
   return new Date(t).toISOString();
 }
 
-const CertificateCursor = z.object({ created_at: z.string(), serial: z.string() });
-const AuditCursor = z.object({ id: z.number().int() });
-export const RevokeBody = z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") });
+const CertificateCursor = lazySchema(() => z.object({ created_at: z.string(), serial: z.string() }));
+const AuditCursor = lazySchema(() => z.object({ id: z.number().int() }));
+export const RevokeBody = lazySchema(() => z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") }));
 
 export const ledgerRoutes = new Hono<AppEnv>()
   .get("/v1/certificates", requireScope("read"), async (c) => {
@@ -117,7 +117,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
       status: status as CertificateStatus | undefined,
       expiringBefore,
       token: c.req.query("token"),
-      after: cursor ? decodeCursor(cursor, CertificateCursor) : undefined,
+      after: cursor ? decodeCursor(cursor, CertificateCursor()) : undefined,
       limit: limit + 1,
       now: now.toISOString(),
     });
@@ -139,7 +139,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const serial = normalizeSerial(c.req.param("serial"));
     if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
     const text = await c.req.text();
-    const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody);
+    const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody());
     const { ledger } = requireStores(c);
     const { record } = await revokeCertificate({ ledger, now: c.get("now"), request: requestMeta(c), principal: c.get("principal") }, serial, body.reason);
     return c.json(recordJson(record, c.get("now"), false));
@@ -168,7 +168,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const until = parseTime(c, "until");
     const limit = parseLimit(c);
     const cursor = c.req.query("cursor");
-    const rows = await audit.list({ since, until, token: c.req.query("token"), beforeId: cursor ? decodeCursor(cursor, AuditCursor).id : undefined, limit: limit + 1 });
+    const rows = await audit.list({ since, until, token: c.req.query("token"), beforeId: cursor ? decodeCursor(cursor, AuditCursor()).id : undefined, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return c.json({ events: page, next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null });

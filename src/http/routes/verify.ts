@@ -3,7 +3,7 @@
  * reason for every failure.
  */
 import { Hono } from "hono";
-import { z } from "../zod.ts";
+import { lazySchema, z } from "../zod.ts";
 import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { verifyChain } from "../../authority/verify-chain.ts";
 import { ApiError } from "../../errors.ts";
@@ -11,16 +11,18 @@ import { requireScope } from "../middleware/auth.ts";
 import { parseJsonBody } from "../schemas.ts";
 import type { AppEnv } from "../types.ts";
 
-export const VerifyBody = z.strictObject({
-  chain: z.string().min(1).max(256 * 1024),
-  roots: z.string().min(1).max(256 * 1024).optional(),
-  hostname: z.string().min(1).max(1024).optional(),
-  usage: z.enum(["server", "client"]).default("server"),
-  at: z.string().max(64).optional(),
-});
+export const VerifyBody = lazySchema(() =>
+  z.strictObject({
+    chain: z.string().min(1).max(256 * 1024),
+    roots: z.string().min(1).max(256 * 1024).optional(),
+    hostname: z.string().min(1).max(1024).optional(),
+    usage: z.enum(["server", "client"]).default("server"),
+    at: z.string().max(64).optional(),
+  }),
+);
 
 export const verifyRoutes = new Hono<AppEnv>().post("/v1/verify", requireScope("verify"), async (c) => {
-  const body = await parseJsonBody(c, VerifyBody);
+  const body = await parseJsonBody(c, VerifyBody());
   let at = c.get("now");
   if (body.at !== undefined) {
     const t = Date.parse(body.at);
