@@ -30,6 +30,10 @@ export interface GroupCommitOptions<T> {
 }
 
 const STALL_MS = 10_000;
+/** Most event-loop turns a flush waits for more writers. */
+const GATHER_TURNS = 8;
+/** Turns without a new writer after which a flush stops waiting. */
+const QUIET_TURNS = 3;
 
 /** One queued write; its promise is renewed when the writer is made leader. */
 class Entry<T> {
@@ -112,9 +116,19 @@ export class GroupCommit<T> {
 
   /** Flushes the head of the queue (which holds the leader's own entry), then hands leadership on. */
   async #lead(): Promise<void> {
-    // One turn of the event loop first: requests already under way in this isolate reach their write and join
-    // this flush (measured at concurrency 8: groups of 3 without it). Idle, it costs one timer tick, no real wait.
-    if (this.#options.gather !== false) await new Promise((r) => setTimeout(r, 0));
+    // Gather first: yield event-loop turns while more writers keep joining (requests already under way in
+    // this isolate reach their write), up to GATHER_TURNS, stopping after QUIET_TURNS with no newcomer.
+    // Measured at concurrency 8 (bench, P-256 issuance): one turn gave groups of ~4.6 and ~1,180 req/s;
+    // gathering gives ~1,400-1,550 req/s and a lower p99. Idle, it costs QUIET_TURNS timer turns, no real wait.
+    if (this.#options.gather !== false) {
+      let quiet = 0;
+      for (let turn = 0; turn < GATHER_TURNS && this.#queue.length < this.#options.maxBatch; turn++) {
+        const before = this.#queue.length;
+        await new Promise((r) => setTimeout(r, 0));
+        if (this.#queue.length === before && ++quiet >= QUIET_TURNS) break;
+        if (this.#queue.length !== before) quiet = 0;
+      }
+    }
     const batch = this.#queue.splice(0, this.#options.maxBatch);
     try {
       await this.#commit(batch);
