@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../errors.ts";
 import { decodePem, describePemProblem } from "../pki/pem.ts";
-import { parseCertificateDer, PATH_ERROR_CODES, validatePath, type CertificateUsage, type PathValidationReport } from "../pki/path-validation.ts";
+import { parseCertificateDerCached, PATH_ERROR_CODES, validatePath, type CertificateUsage, type PathValidationReport } from "../pki/path-validation.ts";
 import type { Ledger } from "../store/types.ts";
 
 /** Limits so hostile input cannot run away (RFC 5280 leaves these to implementations). */
@@ -46,7 +46,7 @@ function certificatesFromPem(text: string, field: "chain" | "roots", max: number
       const detail = `PEM block ${b.index} is ${b.der.length} bytes; certificates are limited to ${MAX_CERTIFICATE_BYTES}`;
       throw new ApiError("invalid_certificate", `${field}: ${detail}`, { errors: [{ pointer, detail }], extensions: { block: b.index } });
     }
-    const parsed = parseCertificateDer(b.der);
+    const parsed = parseCertificateDerCached(b.der);
     if (!parsed.ok) {
       const detail = `PEM block ${b.index}: ${parsed.error.message}`;
       throw new ApiError("invalid_certificate", `${field}: ${detail}`, { errors: [{ pointer, detail }], extensions: { block: b.index } });

@@ -15,7 +15,7 @@ import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints
 import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
 
 export { PATH_ERROR_CODES, PATH_WARNING_CODES, type PathErrorCode, type PathWarningCode } from "./path-validation/codes.ts";
-export { parseCertificateDer, type ParsedCertificate, type CertificateParseError } from "./path-validation/certificate.ts";
+export { parseCertificateDer, parseCertificateDerCached, type ParsedCertificate, type CertificateParseError } from "./path-validation/certificate.ts";
 
 export type CertificateUsage = "server" | "client";
 

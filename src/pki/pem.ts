@@ -42,6 +42,7 @@ export function describePemProblem(p: PemProblem): string {
 
 const BEGIN = /^-----BEGIN ([A-Z0-9 ]+)-----\s*$/;
 const END = /^-----END ([A-Z0-9 ]+)-----\s*$/;
+const BASE64_LINE = /^[A-Za-z0-9+/=]*$/;
 
 /**
  * Decodes every PEM block in `text`. Text outside blocks (explanatory text,
@@ -62,7 +63,8 @@ export function decodePem(text: string, maxBlocks = 64): Result<PemBlock[], PemP
       }
       continue;
     }
-    const end = END.exec(line);
+    // Inside a block almost every line is base64: only a line starting with '-' can be an END or BEGIN line.
+    const end = line.charCodeAt(0) === 45 ? END.exec(line) : null;
     if (end) {
       const index = blocks.length;
       if (end[1] !== open.label) {
@@ -80,9 +82,9 @@ export function decodePem(text: string, maxBlocks = 64): Result<PemBlock[], PemP
       open = null;
       continue;
     }
-    if (BEGIN.test(line)) return err({ reason: "unterminated_block", index: blocks.length, label: open.label });
+    if (line.charCodeAt(0) === 45 && BEGIN.test(line)) return err({ reason: "unterminated_block", index: blocks.length, label: open.label });
     // RFC 7468 §3: headers (RFC 1421 "Proc-Type:") are not part of the strict grammar.
-    open.body.push(line.replace(/\s+/g, ""));
+    open.body.push(BASE64_LINE.test(line) ? line : line.replace(/\s+/g, ""));
   }
   if (open !== null) return err({ reason: "unterminated_block", index: blocks.length, label: open.label });
   if (blocks.length === 0) return err({ reason: "no_pem_block", index: 0 });
