@@ -9,7 +9,7 @@
  * This reproduces what @peculiar/x509's Name.toString() printed, which the
  * worker no longer bundles (test/unit/ca-material-differential.test.ts compares them).
  */
-import { DerError, TAG, childrenOf, raw, readOid, readRoot, value, type Tlv } from "./path-validation/der.ts";
+import { DerError, TAG, childrenOf, decodeBmpString, decodeUniversalString, raw, readOid, readRoot, value, type Tlv } from "./path-validation/der.ts";
 import { toHex } from "./bytes.ts";
 
 /** Short attribute names (RFC 4514 §3 and the few more @peculiar/x509 knew); others print as dotted OIDs. */
@@ -47,19 +47,10 @@ function stringValue(bytes: Uint8Array, tlv: Tlv): string | null {
         // Not UTF-8 after all: show the octets rather than replacement characters.
         return latin1(v);
       }
-    case TAG.BMP_STRING: {
-      let s = "";
-      for (let i = 0; i + 1 < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
-      return s;
-    }
-    case TAG.UNIVERSAL_STRING: {
-      let s = "";
-      for (let i = 0; i + 3 < v.length; i += 4) {
-        const cp = ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0;
-        s += cp <= 0x10ffff ? String.fromCodePoint(cp) : "\ufffd";
-      }
-      return s;
-    }
+    case TAG.BMP_STRING:
+      return decodeBmpString(v);
+    case TAG.UNIVERSAL_STRING:
+      return decodeUniversalString(v);
     case TAG.PRINTABLE_STRING:
     case TAG.T61_STRING:
     case TAG.IA5_STRING:

@@ -11,8 +11,9 @@
  * the key, as Go's CertificateRequest.CheckSignature also allows SHA-1, and
  * an operator's SHA-1 self-signed root was accepted before.
  */
-import { DerError, TAG, children, expectTag, readIntegerBytes, readOid, readRoot, readSmallInteger, type Tlv } from "./path-validation/der.ts";
+import { DerError, TAG, children, expectTag, readOid, readRoot, readSmallInteger, type Tlv } from "./path-validation/der.ts";
 import { importableSpki, readSpki, type Spki } from "./spki.ts";
+import { ecdsaRaw } from "./path-validation/signature.ts";
 
 type Hash = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 
@@ -71,21 +72,6 @@ function pssParams(params: Uint8Array): { hash: Hash; saltLength: number } | nul
     // trailerField [3]: only trailerFieldBC (1) exists.
   }
   return hash ? { hash, saltLength } : null;
-}
-
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3) to WebCrypto's fixed-size r||s. */
-function ecdsaRaw(sig: Uint8Array, size: number): Uint8Array | null {
-  const [r, s, extra] = children(sig, readRoot(sig, TAG.SEQUENCE));
-  if (!r || !s || extra) return null;
-  const out = new Uint8Array(size * 2);
-  for (const [k, tlv] of [r, s].entries()) {
-    let v = readIntegerBytes(sig, tlv);
-    if ((v[0]! & 0x80) !== 0) return null;
-    while (v.length > 1 && v[0] === 0) v = v.subarray(1);
-    if (v.length > size) return null;
-    out.set(v, k * size + size - v.length);
-  }
-  return out;
 }
 
 type Plan = { importAlg: Parameters<typeof crypto.subtle.importKey>[2]; verifyAlg: Parameters<typeof crypto.subtle.verify>[0]; signature: Uint8Array };

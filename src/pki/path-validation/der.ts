@@ -162,21 +162,32 @@ function latin1(v: Uint8Array): string {
 }
 
 /** Decodes the directory string types used in names and SANs, for display and matching. */
+/** BMPString content: UCS-2, big-endian (X.680 §41). */
+export function decodeBmpString(v: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i + 1 < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
+  return s;
+}
+
+/** UniversalString content: UCS-4, big-endian (X.680 §41); a value past U+10FFFF shows as U+FFFD. */
+export function decodeUniversalString(v: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i + 3 < v.length; i += 4) {
+    const cp = ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0;
+    s += cp <= 0x10ffff ? String.fromCodePoint(cp) : "\ufffd";
+  }
+  return s;
+}
+
 export function readString(bytes: Uint8Array, tlv: Tlv): string {
   const v = value(bytes, tlv);
   switch (tlv.tag) {
     case TAG.UTF8_STRING:
       return UTF8.decode(v);
-    case TAG.BMP_STRING: {
-      let s = "";
-      for (let i = 0; i + 1 < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
-      return s;
-    }
-    case TAG.UNIVERSAL_STRING: {
-      let s = "";
-      for (let i = 0; i + 3 < v.length; i += 4) s += String.fromCodePoint(((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0);
-      return s;
-    }
+    case TAG.BMP_STRING:
+      return decodeBmpString(v);
+    case TAG.UNIVERSAL_STRING:
+      return decodeUniversalString(v);
     default:
       return latin1(v);
   }

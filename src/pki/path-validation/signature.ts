@@ -188,7 +188,7 @@ function importKeyCached(issuer: ParsedCertificate, algorithm: ImportAlgorithm, 
 }
 
 /** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 5480 §2.2 / RFC 3279 §2.2.3) to WebCrypto's r||s. */
-function ecdsaRaw(sig: Uint8Array, size: number): Uint8Array | null {
+export function ecdsaRaw(sig: Uint8Array, size: number): Uint8Array | null {
   try {
     const seq = readRoot(sig, TAG.SEQUENCE);
     const [r, s, extra] = children(sig, seq);
