@@ -68,8 +68,11 @@ function flushLedgerWrites(db: D1Database, writes: LedgerWrite[]): Promise<unkno
   const certificates = writes.flatMap((w) => (w.certificate ? [{ ...w.certificate, hostnames: JSON.stringify(w.certificate.hostnames), usage: JSON.stringify(w.certificate.usage) }] : []));
   const statements: D1PreparedStatement[] = [];
   if (certificates.length > 0) {
-    const rows = JSON.stringify(certificates);
-    statements.push(db.prepare(INSERT_CERTIFICATES).bind(rows), db.prepare(INSERT_NAMES).bind(rows));
+    // The names statement gets only serials and names: binding the whole rows (PEM included) twice doubled the bytes D1 carries.
+    statements.push(
+      db.prepare(INSERT_CERTIFICATES).bind(JSON.stringify(certificates)),
+      db.prepare(INSERT_NAMES).bind(JSON.stringify(certificates.map((c) => ({ serial: c.serial, hostnames: c.hostnames })))),
+    );
   }
   statements.push(db.prepare(INSERT_AUDIT).bind(JSON.stringify(writes.map((w) => w.audit))));
   return db.batch(statements);
