@@ -47,8 +47,15 @@ interface LedgerWrite {
   audit: AuditEvent;
 }
 
-/** Most writes one D1 batch carries: ~1.2 KB of JSON each, far below D1's 2 MB parameter limit. */
+/** Most writes one D1 batch carries (~1.2 KB of JSON each for one name). */
 const MAX_GROUP = 32;
+const MAX_GROUP_BYTES = 1_000_000;
+
+/** An upper estimate of a write's JSON size in the batch parameters. */
+function writeWeight(w: LedgerWrite): number {
+  const c = w.certificate;
+  return 1024 + (c ? c.pem.length + 2 * c.hostnames.reduce((n, h) => n + h.length + 8, 0) : 0) + w.audit.path.length;
+}
 
 const CERTIFICATE_COLUMNS = [
   "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "request_id", "created_at",
@@ -90,7 +97,15 @@ function ledgerWriter(db: D1Database, options: LedgerWriteOptions): Pick<GroupCo
   if (!options.groupCommit) return { write: async (w) => void (await flushLedgerWrites(db, [w])) };
   let writer = writersByDb.get(db);
   if (!writer) {
-    writer = new GroupCommit<LedgerWrite>({ maxBatch: MAX_GROUP, flush: async (writes) => void (await flushLedgerWrites(db, writes)) });
+    writer = new GroupCommit<LedgerWrite>({
+      maxBatch: MAX_GROUP,
+      // D1 caps a bound string at 2 MB: keep a batch's JSON well under it, whatever the names.
+      maxWeight: MAX_GROUP_BYTES,
+      weight: writeWeight,
+      // Only a constraint violation (a serial collision) proves the transaction wrote nothing; anything else may have committed.
+      retryAlone: (e) => e instanceof Error && /constraint failed/i.test(e.message),
+      flush: async (writes) => void (await flushLedgerWrites(db, writes)),
+    });
     writersByDb.set(db, writer);
   }
   return writer;
@@ -105,11 +120,34 @@ const SNAPSHOT_ISSUERS = 8;
 
 interface RevocationSnapshot {
   takenAt: number;
-  /** null: too many to hold, look each one up. */
+  /** null: too many to hold, look each one up (and do not try again for TOO_MANY_MS). */
   entries: Map<string, Omit<RevokedEntry, "serial">> | null;
 }
 
-const snapshotsByDb = new WeakMap<D1Database, Map<string, RevocationSnapshot>>();
+/** How long an issuer with more than SNAPSHOT_LIMIT revocations is looked up one serial at a time before a snapshot is tried again. */
+const TOO_MANY_MS = 300_000;
+
+interface Snapshots {
+  byIssuer: Map<string, RevocationSnapshot>;
+  /** Bumped by every revocation of the issuer: a snapshot read that started before one is not installed. */
+  generation: Map<string, number>;
+}
+
+const snapshotsByDb = new WeakMap<D1Database, Snapshots>();
+
+function snapshotsOf(db: D1Database): Snapshots {
+  let s = snapshotsByDb.get(db);
+  if (!s) snapshotsByDb.set(db, (s = { byIssuer: new Map(), generation: new Map() }));
+  return s;
+}
+
+/** Forgets the issuer's snapshot, including one being read right now. */
+function invalidateRevocations(db: D1Database, issuerFingerprint: string): void {
+  const s = snapshotsOf(db);
+  s.byIssuer.delete(issuerFingerprint);
+  s.generation.set(issuerFingerprint, (s.generation.get(issuerFingerprint) ?? 0) + 1);
+  if (s.generation.size > SNAPSHOT_ISSUERS * 4) s.generation.delete(s.generation.keys().next().value!);
+}
 
 /**
  * Revocation status for POST /v1/verify without a D1 query per request: every
@@ -117,11 +155,13 @@ const snapshotsByDb = new WeakMap<D1Database, Map<string, RevocationSnapshot>>()
  * instead of one per verification; D1's own read replicas lag similarly).
  */
 async function revocationOf(db: D1Database, issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null> {
-  let snapshots = snapshotsByDb.get(db);
-  if (!snapshots) snapshotsByDb.set(db, (snapshots = new Map()));
-  let snapshot = snapshots.get(issuerFingerprint);
+  const snapshots = snapshotsOf(db);
+  let snapshot = snapshots.byIssuer.get(issuerFingerprint);
   const now = Date.now();
-  if (!snapshot || now - snapshot.takenAt >= REVOCATION_SNAPSHOT_MS || now < snapshot.takenAt) {
+  const age = snapshot ? now - snapshot.takenAt : Infinity;
+  const fresh = snapshot && age >= 0 && (snapshot.entries ? age < REVOCATION_SNAPSHOT_MS : age < TOO_MANY_MS);
+  if (!fresh) {
+    const generation = snapshots.generation.get(issuerFingerprint) ?? 0;
     const { results } = await db
       .prepare("SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND revoked_at IS NOT NULL LIMIT ?")
       .bind(issuerFingerprint, SNAPSHOT_LIMIT + 1)
@@ -130,11 +170,14 @@ async function revocationOf(db: D1Database, issuerFingerprint: string, serial: s
       takenAt: now,
       entries: results.length > SNAPSHOT_LIMIT ? null : new Map(results.map((r) => [r.serial, { revoked_at: r.revoked_at, revocation_reason: r.revocation_reason }])),
     };
-    snapshots.delete(issuerFingerprint);
-    if (snapshots.size >= SNAPSHOT_ISSUERS) snapshots.delete(snapshots.keys().next().value!);
-    snapshots.set(issuerFingerprint, snapshot);
+    // A revocation during the read may be missing from it: answer from it this once, but do not keep it.
+    if ((snapshots.generation.get(issuerFingerprint) ?? 0) === generation) {
+      snapshots.byIssuer.delete(issuerFingerprint);
+      if (snapshots.byIssuer.size >= SNAPSHOT_ISSUERS) snapshots.byIssuer.delete(snapshots.byIssuer.keys().next().value!);
+      snapshots.byIssuer.set(issuerFingerprint, snapshot);
+    }
   }
-  if (snapshot.entries) return snapshot.entries.get(serial) ?? null;
+  if (snapshot!.entries) return snapshot!.entries.get(serial) ?? null;
   return db
     .prepare("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ? AND issuer_fingerprint = ? AND revoked_at IS NOT NULL")
     .bind(serial, issuerFingerprint)
@@ -198,8 +241,9 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
     async revoke(serial, reason, at, audit) {
       const cert = await db.prepare("SELECT issuer_fingerprint FROM certificates WHERE serial = ?").bind(serial).first<{ issuer_fingerprint: string }>();
       if (!cert) return null;
-      // This isolate's verifications see the revocation at once; other isolates within REVOCATION_SNAPSHOT_MS.
-      snapshotsByDb.get(db)?.delete(cert.issuer_fingerprint);
+      // This isolate's verifications see the revocation at once (before and after the write, so a snapshot read
+      // meanwhile is not kept); other isolates within REVOCATION_SNAPSHOT_MS.
+      invalidateRevocations(db, cert.issuer_fingerprint);
       await db.batch([
         db.prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL").bind(at, reason, serial),
         // Every revocation bumps the revision, so the cached CRL is rebuilt on the next fetch.
@@ -208,6 +252,7 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
           .bind(cert.issuer_fingerprint),
         auditInsert(db, audit),
       ]);
+      invalidateRevocations(db, cert.issuer_fingerprint);
       return this.get(serial);
     },
 

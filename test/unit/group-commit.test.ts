@@ -65,15 +65,38 @@ describe("GroupCommit", () => {
     expect(store.durable).toHaveLength(8);
   });
 
-  it("fails only the bad item of a failed group: the others are retried alone and land", async () => {
+  it("fails only the bad item of a group that failed on a constraint: the others are retried alone and land", async () => {
     const store = fakeStore();
-    const gc = new GroupCommit({ flush: store.flush, maxBatch: 8 });
+    const gc = new GroupCommit({ flush: store.flush, maxBatch: 8, retryAlone: (e) => String(e).includes("UNIQUE constraint") });
     const first = gc.write("a");
     const results = await Promise.allSettled([first, gc.write("b"), gc.write("bad-c"), gc.write("d")]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
     expect(String((results[2] as PromiseRejectedResult).reason)).toContain("bad-c");
     expect(String((results[2] as PromiseRejectedResult).reason)).not.toContain("b,");
     expect(store.durable.sort()).toEqual(["a", "b", "d"]);
+  });
+
+  it("does not retry a group whose failure may have come after the commit: every writer gets the error, nothing is written twice", async () => {
+    const flushes: string[][] = [];
+    const gc = new GroupCommit<string>({
+      maxBatch: 8,
+      retryAlone: (e) => String(e).includes("constraint"),
+      flush: async (items) => {
+        flushes.push(items);
+        throw new Error("Network connection lost");
+      },
+    });
+    const results = await Promise.allSettled(["a", "b", "c"].map((x) => gc.write(x)));
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(flushes).toEqual([["a", "b", "c"]]);
+  });
+
+  it("caps a group by weight, a single heavy item still going alone", async () => {
+    const store = fakeStore();
+    const gc = new GroupCommit({ flush: store.flush, maxBatch: 8, maxWeight: 10, weight: (x: string) => Number(x), gather: false });
+    const first = gc.write("1");
+    await Promise.all([first, gc.write("4"), gc.write("5"), gc.write("20"), gc.write("3")]);
+    expect(store.flushes).toEqual([["1"], ["4", "5"], ["20"], ["3"]]);
   });
 
   it("rejects every writer when storage is down, each with an error", async () => {
@@ -93,7 +116,7 @@ describe("GroupCommit", () => {
     await Promise.all(kept);
   });
 
-  it("a queued write whose flush never comes writes alone after stallMs", async () => {
+  it("a queued write whose flush never comes leads one itself after stallMs, and the late flush does not hand leadership on twice", async () => {
     let release: () => void = () => undefined;
     const flushes: string[][] = [];
     const gc = new GroupCommit<string>({
@@ -111,5 +134,8 @@ describe("GroupCommit", () => {
     expect(flushes).toEqual([["a"], ["b"]]);
     release();
     await hung;
+    // The queue works normally afterwards.
+    await Promise.all([gc.write("c"), gc.write("d")]);
+    expect(flushes.slice(2)).toEqual([["c"], ["d"]]);
   });
 });

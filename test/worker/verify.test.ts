@@ -90,6 +90,15 @@ describe("POST /v1/verify", () => {
     expect(revoked!.revoked_at).toMatch(/^\d{4}-/);
   });
 
+  it("sees a revocation at once even when this isolate verified the leaf just before (its revocation snapshot is dropped)", async () => {
+    const b = await issue(["cp.example.com"]);
+    expect((await verify({ chain: b.chain, hostname: "cp.example.com" })).valid).toBe(true);
+    await call(`/v1/certificates/${b.serial_number}/revoke`, { token: tokens.admin, body: { reason: "superseded" } });
+    const r = await verify({ chain: b.chain, hostname: "cp.example.com" });
+    expect(r.valid).toBe(false);
+    expect(r.errors.find((e) => e.code === "revoked")).toMatchObject({ index: 0, revocation_reason: "superseded" });
+  });
+
   it("explains the kumactl self-signed server certificate used as its own ca.crt, as Go would accept it", async () => {
     const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.createSelfSigned({

@@ -440,11 +440,13 @@ function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExte
  * oldest out; parse failures are not kept.
  */
 const PARSED_LIMIT = 512;
+/** Larger certificates are parsed afresh each time: with this cap the cache holds at most ~4 MB of keys and copies. */
+const PARSED_MAX_DER = 4096;
 const parsedByDer = new Map<string, ParsedCertificate>();
 
 /** parseCertificateDer through the isolate's cache (for path validation; the issuance self-check parses afresh). */
 export function parseCertificateDerCached(der: Uint8Array): Result<ParsedCertificate, CertificateParseError> {
-  if (der.length > 16_384) return parseCertificateDer(der);
+  if (der.length > PARSED_MAX_DER) return parseCertificateDer(der);
   const key = String.fromCharCode.apply(null, der as unknown as number[]);
   const hit = parsedByDer.get(key);
   if (hit) return ok({ ...hit });
