@@ -2,13 +2,14 @@
  * A bench-only Worker that runs the issuance core (no HTTP routing, auth, D1
  * or JSON schema) `n` times per request inside workerd, so bench/run.ts can
  * divide the workerd process's CPU time by the operation count:
- *   GET /?op=fast|general|crypto&alg=ecdsa-p256&n=200
- * `fast` is what the service runs (keygen, SPKI, DER leaf, self-check, PEM,
- * fingerprint, PKCS#8, JSON); `general` is the same with the @peculiar/x509
- * leaf path; `crypto` is only the WebCrypto calls (keygen, exports, one
- * signature, one verification, one digest): the floor; `verify` runs
- * validatePath on a leaf + intermediate + root chain (the validator alone,
- * without HTTP, auth or JSON).
+ *   GET /?op=fast|general|crypto|crypto-all|verify&alg=ecdsa-p256&n=200
+ * `fast` is what the service runs (leaf key with one PKCS#8 export, DER leaf,
+ * signature, self-check with signature verification, PEM, fingerprint,
+ * JSON); `general` is the same with the @peculiar/x509 leaf path; `crypto`
+ * is the issue's floor (key generation, exports, one signature);
+ * `crypto-all` every WebCrypto call `fast` makes; `verify` runs validatePath
+ * on a leaf + intermediate + root chain (the validator alone, without HTTP,
+ * auth or JSON; its isolate caches are warm after the first call).
  */
 import { sha256Hex } from "../src/pki/bytes.ts";
 import { loadCertificateAuthority, type CertificateAuthority } from "../src/pki/certificate-authority.ts";
