@@ -89,12 +89,24 @@ try {
   for (const [k, n] of [...statuses].sort()) console.log(`  ${k}: ${n}`);
   const fiveXX = [...statuses].filter(([k]) => / 5\d\d$|network-error/.test(k)).reduce((n, [, v]) => n + v, 0);
 
-  // Ledger audit: page through every certificate this token obtained.
+  // Ledger audit: page through every certificate this token obtained. The load used up the token's rate
+  // limit, so a page answered 429 is asked again after its Retry-After.
+  const listPage = async (after: string | null): Promise<Response> => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(`${worker.url}/v1/certificates?token=test-admin&limit=500${after ? `&cursor=${after}` : ""}`, { headers: auth });
+      if (res.status !== 429 || attempt >= 5) {
+        if (!res.ok) throw new Error(`ledger listing answered ${res.status}: ${await res.text()}`);
+        return res;
+      }
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, Number(res.headers.get("Retry-After") ?? "60") * 1000));
+    }
+  };
   const ledger = new Set<string>();
   let ledgerRows = 0;
   let cursor: string | null = null;
   do {
-    const page = (await (await fetch(`${worker.url}/v1/certificates?token=test-admin&limit=500${cursor ? `&cursor=${cursor}` : ""}`, { headers: auth })).json()) as { certificates: { serial_number: string }[]; next_cursor: string | null };
+    const page = (await (await listPage(cursor)).json()) as { certificates: { serial_number: string }[]; next_cursor: string | null };
     for (const c of page.certificates) {
       ledgerRows++;
       ledger.add(c.serial_number);
