@@ -6,9 +6,9 @@
  * verifying the signature with the CA public key.
  *
  * Per CA, everything that does not change between certificates (signature
- * AlgorithmIdentifier, issuer Name, authorityKeyIdentifier extension, the
- * parsed CA certificate and its imported verify key) is computed once and kept
- * in a WeakMap keyed by the loaded CA. Output is byte-for-byte what the general
+ * AlgorithmIdentifier and authorityKeyIdentifier extension) is computed once
+ * and kept in a WeakMap keyed by the loaded CA, which already holds the issuer
+ * Name and the parsed CA certificate (whose imported verify key is cached). Output is byte-for-byte what the general
  * @peculiar/x509 path produces for the same template (test/unit/leaf-fast-path.test.ts),
  * except that the CN is encoded verbatim (the general path's Name parser
  * un-escapes `\x`, quotes and a leading `#`).
@@ -17,7 +17,7 @@ import type { CertificateAuthority } from "./certificate-authority.ts";
 import { DER, DerWriter, contextConstructed, contextPrimitive, ecdsaSignatureToDer, encodeOid, encodeTimeContent, isPrintableString } from "./der-writer.ts";
 import { isRsa, type PublicKeyAlgorithm } from "./keys.ts";
 import type { LeafTemplate, Usage } from "./leaf-profile.ts";
-import { bytesEqual, OID, parseCertificateDer, type ParsedCertificate } from "./path-validation/certificate.ts";
+import { bytesEqual, OID, parseCertificateDer } from "./path-validation/certificate.ts";
 import { DerError, TAG, children, readBitString, readBoolean, readOid, readRoot, readString, value, type Tlv } from "./path-validation/der.ts";
 import { verifyCertificateSignature } from "./path-validation/signature.ts";
 
@@ -92,8 +92,6 @@ interface LeafIssuer {
   /** authorityKeyIdentifier = the issuer's SKI (RFC 5280 §4.2.1.1), the whole Extension element. */
   authorityKeyIdentifier: Uint8Array;
   ecdsa: boolean;
-  /** The CA certificate as the path validator parses it, for verifying the self-check signature. */
-  parsed: ParsedCertificate;
 }
 
 const issuers = new WeakMap<CertificateAuthority, LeafIssuer>();
@@ -120,8 +118,6 @@ export function signatureAlgorithmIdentifier(keyAlgorithm: PublicKeyAlgorithm, h
 function leafIssuer(ca: CertificateAuthority): LeafIssuer {
   let issuer = issuers.get(ca);
   if (issuer) return issuer;
-  const parsed = parseCertificateDer(ca.der);
-  if (!parsed.ok) throw new Error(`the CA certificate does not parse: ${parsed.error.message}`);
   issuer = {
     signatureAlgorithm: signatureAlgorithmIdentifier(ca.keyAlgorithm, ca.signatureAlgorithm.hash),
     // RFC 5280 §4.2.1.1: AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }.
@@ -130,7 +126,6 @@ function leafIssuer(ca: CertificateAuthority): LeafIssuer {
       w.tlv(contextPrimitive(0), ca.subjectKeyIdentifier).end(seq);
     }),
     ecdsa: ca.signatureAlgorithm.name === "ECDSA",
-    parsed: parsed.value,
   };
   issuers.set(ca, issuer);
   return issuer;
@@ -368,7 +363,7 @@ export async function checkLeafDer(der: Uint8Array, ca: CertificateAuthority, te
     if (!(e instanceof DerError)) throw e;
     problems.push(`malformed: ${e.message}`);
   }
-  const signature = await verifyCertificateSignature(cert, issuer.parsed);
+  const signature = await verifyCertificateSignature(cert, ca.parsed);
   expect(signature.ok, `signature does not verify with the CA key${signature.ok ? "" : `: ${signature.message}`}`);
   return problems;
 }

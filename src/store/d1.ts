@@ -19,7 +19,8 @@ import type {
 } from "./types.ts";
 import { GroupCommit } from "./group-commit.ts";
 
-const AUDIT_COLUMNS = "at, event, outcome, status, code, token_name, client_address, method, path, serial, request_id";
+const AUDIT_FIELDS = ["at", "event", "outcome", "status", "code", "token_name", "client_address", "method", "path", "serial", "request_id"] as const;
+const AUDIT_COLUMNS = AUDIT_FIELDS.join(", ");
 
 function auditInsert(db: D1Database, e: AuditEvent): D1PreparedStatement {
   return db
@@ -60,7 +61,6 @@ function writeWeight(w: LedgerWrite): number {
 const CERTIFICATE_COLUMNS = [
   "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "request_id", "created_at",
 ] as const;
-const AUDIT_FIELDS = AUDIT_COLUMNS.split(", ");
 
 /** Each column read from the JSON array bound as ?1: one statement inserts every row of a group (SQLite json_each). */
 const INSERT_CERTIFICATES = `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(", ")}) SELECT ${CERTIFICATE_COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
@@ -156,11 +156,12 @@ function invalidateRevocations(db: D1Database, issuerFingerprint: string): void 
  */
 async function revocationOf(db: D1Database, issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null> {
   const snapshots = snapshotsOf(db);
-  let snapshot = snapshots.byIssuer.get(issuerFingerprint);
   const now = Date.now();
-  const age = snapshot ? now - snapshot.takenAt : Infinity;
-  const fresh = snapshot && age >= 0 && (snapshot.entries ? age < REVOCATION_SNAPSHOT_MS : age < TOO_MANY_MS);
-  if (!fresh) {
+  const cached = snapshots.byIssuer.get(issuerFingerprint);
+  const age = cached ? now - cached.takenAt : Infinity;
+  let snapshot: RevocationSnapshot;
+  if (cached && age >= 0 && age < (cached.entries ? REVOCATION_SNAPSHOT_MS : TOO_MANY_MS)) snapshot = cached;
+  else {
     const generation = snapshots.generation.get(issuerFingerprint) ?? 0;
     const { results } = await db
       .prepare("SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND revoked_at IS NOT NULL LIMIT ?")
@@ -177,7 +178,7 @@ async function revocationOf(db: D1Database, issuerFingerprint: string, serial: s
       snapshots.byIssuer.set(issuerFingerprint, snapshot);
     }
   }
-  if (snapshot!.entries) return snapshot!.entries.get(serial) ?? null;
+  if (snapshot.entries) return snapshot.entries.get(serial) ?? null;
   return db
     .prepare("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ? AND issuer_fingerprint = ? AND revoked_at IS NOT NULL")
     .bind(serial, issuerFingerprint)

@@ -224,10 +224,6 @@ function keyDescription(cert: ParsedCertificate): string {
 }
 
 /**
- * Verifies that `issuer`'s public key signed `subject` (RFC 5280 §6.1.3 (a)(1)).
- * Weak algorithms (SHA-1, MD5) are refused without verifying, as Go does.
- */
-/**
  * Signatures already verified in this isolate, keyed by the SHA-256 of the
  * subject's and the issuer's DER: the same CA chains are presented again and
  * again (zone control planes re-verify on every refresh), and a digest costs
@@ -240,7 +236,7 @@ const verified = new Set<string>();
 /** Keyed by the DER bytes object, which copies of a cached parse share. */
 const fingerprints = new WeakMap<Uint8Array, Promise<string>>();
 
-/** SHA-256 of a parsed certificate's DER, lowercase hex, computed once per parsed object. */
+/** SHA-256 of a parsed certificate's DER, lowercase hex, computed once per DER bytes object (shared by copies of a cached parse). */
 export function certificateFingerprint(cert: ParsedCertificate): Promise<string> {
   let fp = fingerprints.get(cert.der);
   if (!fp) {
@@ -262,6 +258,10 @@ export async function verifyCertificateSignatureCached(subject: ParsedCertificat
   return check;
 }
 
+/**
+ * Verifies that `issuer`'s public key signed `subject` (RFC 5280 §6.1.3 (a)(1)).
+ * Weak algorithms (SHA-1, MD5) are refused without verifying, as Go does.
+ */
 export async function verifyCertificateSignature(subject: ParsedCertificate, issuer: ParsedCertificate): Promise<SignatureCheck> {
   const scheme = signatureScheme(subject);
   if (scheme.status === "weak") {
