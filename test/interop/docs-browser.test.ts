@@ -1,15 +1,16 @@
 /**
- * /docs in a real browser (Debian's chromium, driven by playwright-core):
+ * /docs in a real browser (Debian's Chromium when installed, else the npm-packaged
+ * one; see test/helpers/browser.ts), driven by playwright-core:
  * every operation is listed, and "Try it out" on GET /v1/ca succeeds
  * against the running worker, with all assets served by the worker itself.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { readFileSync } from "node:fs";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { launchChromium } from "../helpers/browser.ts";
 import { startRunningWorker, type RunningWorker } from "../helpers/running-worker.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const doc = parse(readFileSync("openapi.yaml", "utf8")) as { paths: Record<string, Record<string, unknown>> };
 const operationCount = Object.values(doc.paths).reduce((n, m) => n + Object.keys(m).length, 0);
 
@@ -17,12 +18,8 @@ let worker: RunningWorker;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   worker = await startRunningWorker();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
