@@ -37,8 +37,8 @@ export interface Env {
   /** Static assets (public/): the API reference and openapi.yaml. */
   ASSETS?: Fetcher;
   /** Rate limits ([[ratelimits]] in wrangler.toml): per token and per client address. */
-  RATE_LIMIT_TOKEN?: import("./http/middleware/rate-limit.ts").RateLimiter;
-  RATE_LIMIT_CLIENT?: import("./http/middleware/rate-limit.ts").RateLimiter;
+  RATE_LIMIT_TOKEN?: import("./store/types.ts").RateLimiter;
+  RATE_LIMIT_CLIENT?: import("./store/types.ts").RateLimiter;
   /** Comma-separated origins allowed to call the API from a browser; none by default. */
   CORS_ORIGINS?: string;
 }

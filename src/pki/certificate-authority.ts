@@ -7,13 +7,13 @@
  */
 import { sha256Hex } from "./bytes.ts";
 import { identifyPublicKey, importSigningKey, importVerifyKey, signingParams, type PublicKeyAlgorithm } from "./keys.ts";
-import { subjectKeyIdentifier } from "./leaf-der.ts";
 import { formatName } from "./name-text.ts";
 import { bytesEqual, KU, parseCertificateDer, type ParsedCertificate } from "./path-validation/certificate.ts";
 import { DerError } from "./path-validation/der.ts";
 import { decodePem, describePemProblem, encodePem } from "./pem.ts";
 import { err, ok, type Result } from "./result.ts";
 import { verifySignedData } from "./signed-data.ts";
+import { subjectKeyIdentifier } from "./spki.ts";
 
 export interface TrustAnchorSummary {
   subject: string;

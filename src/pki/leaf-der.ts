@@ -16,10 +16,11 @@
 import type { CertificateAuthority } from "./certificate-authority.ts";
 import { DER, DerWriter, contextConstructed, contextPrimitive, ecdsaSignatureToDer, encodeOid, encodeTimeContent, isPrintableString } from "./der-writer.ts";
 import { isRsa, type PublicKeyAlgorithm } from "./keys.ts";
-import type { LeafTemplate, Usage } from "./leaf-profile.ts";
+import type { LeafTemplate, Usage } from "./leaf-template.ts";
 import { bytesEqual, OID, parseCertificateDer } from "./path-validation/certificate.ts";
 import { DerError, TAG, children, readBitString, readBoolean, readOid, readRoot, readString, value, type Tlv } from "./path-validation/der.ts";
 import { verifyCertificateSignature } from "./path-validation/signature.ts";
+import { subjectKeyIdentifier } from "./spki.ts";
 
 const OID_TLV = {
   commonName: encodeOid(OID.commonName),
@@ -136,19 +137,6 @@ export function leafCommonName(template: LeafTemplate): string | undefined {
   if (template.commonName !== undefined) return template.commonName;
   const first = template.names.find((n) => n.kind === "dns");
   return first && first.value.length <= 64 ? first.value : undefined;
-}
-
-/** The subjectPublicKey bits of a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7). */
-function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
-  const seq = readRoot(spki, TAG.SEQUENCE);
-  const [alg, key, extra] = children(spki, seq);
-  if (!alg || !key || extra) throw new DerError("malformed SubjectPublicKeyInfo");
-  return readBitString(spki, key).bits;
-}
-
-/** RFC 5280 §4.2.1.2 method (1): the SHA-1 of the subjectPublicKey bits. */
-export async function subjectKeyIdentifier(spki: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-1", subjectPublicKeyBits(spki)));
 }
 
 /** SKIs computed while signing, so the self-check of the same template does not hash again. */

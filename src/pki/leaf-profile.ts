@@ -16,26 +16,12 @@
  * against, lives in leaf-reference.ts, outside the worker's import graph.
  */
 import type { CertificateAuthority } from "./certificate-authority.ts";
-import type { PublicKeyAlgorithm } from "./keys.ts";
 import type { SubjectName } from "./names.ts";
 import { checkLeafDer, signLeafDer } from "./leaf-der.ts";
+import type { LeafTemplate } from "./leaf-template.ts";
 
-export type Usage = "server" | "client";
+export type { LeafTemplate, Usage } from "./leaf-template.ts";
 
-export interface LeafTemplate {
-  serialNumber: Uint8Array;
-  names: SubjectName[];
-  /** CN to use; when undefined the first DNS name (≤ 64 chars) is used. */
-  commonName?: string | undefined;
-  usages: Usage[];
-  /** DER SubjectPublicKeyInfo of the subject's key. */
-  publicKey: Uint8Array;
-  publicKeyAlgorithm: PublicKeyAlgorithm;
-  notBefore: Date;
-  notAfter: Date;
-  /** URL of the CRL, placed in a CRL distribution point (RFC 5280 §4.2.1.13). */
-  crlDistributionPoint?: string | undefined;
-}
 
 /** RFC 5280 upper bound ub-common-name. */
 export const MAX_COMMON_NAME = 64;

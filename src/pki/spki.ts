@@ -92,3 +92,16 @@ export function importableSpki(spki: Spki): Uint8Array {
   const [, keyBits] = children(spki.der, readRoot(spki.der, TAG.SEQUENCE));
   return encodeTlv(TAG.SEQUENCE, concatBytes(RSA_ENCRYPTION_ALGORITHM, raw(spki.der, keyBits!)));
 }
+
+/** The subjectPublicKey bits of a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7). */
+function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
+  const seq = readRoot(spki, TAG.SEQUENCE);
+  const [alg, key, extra] = children(spki, seq);
+  if (!alg || !key || extra) throw new DerError("malformed SubjectPublicKeyInfo");
+  return readBitString(spki, key).bits;
+}
+
+/** RFC 5280 §4.2.1.2 method (1): the SHA-1 of the subjectPublicKey bits. */
+export async function subjectKeyIdentifier(spki: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-1", subjectPublicKeyBits(spki)));
+}

@@ -159,3 +159,8 @@ export interface CrlStore {
   /** Stores a newly built CRL if nobody else stored number `crlNumber` first; returns whether it did. */
   save(state: CrlState, previousNumber: number | null): Promise<boolean>;
 }
+
+/** The Workers rate-limiting binding (wrangler.toml [[ratelimits]]). */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}

@@ -7,11 +7,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../errors.ts";
+import type { RateLimiter } from "../../store/types.ts";
 import type { AppEnv } from "../types.ts";
 
-export interface RateLimiter {
-  limit(options: { key: string }): Promise<{ success: boolean }>;
-}
 
 /** The longest period a simple rate limit can have: a safe Retry-After. */
 const RETRY_AFTER_SECONDS = "60";
