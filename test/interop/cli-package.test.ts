@@ -46,6 +46,14 @@ describe("npm pack", () => {
     for (const f of chunks) expect(f).toMatch(/^dist\/cli\/chunks\/[a-z-]+-[A-Z0-9]{8}\.js$/);
   });
 
+  it("is the version the README, docs/kuma.md and the CI examples tell users to install", () => {
+    for (const file of ["README.md", "docs/kuma.md", "examples/github-actions.yml", "examples/gitlab-ci.yml"]) {
+      const named = [...readFileSync(join(REPO, file), "utf8").matchAll(/\bedgeca[@-](\d+\.\d+\.\d+)\b/g)].map((m) => m[1]);
+      expect(named.length, file).toBeGreaterThan(0);
+      expect(new Set(named), file).toEqual(new Set([version]));
+    }
+  });
+
   it("declares no runtime dependencies and no install scripts", () => {
     const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
     expect(manifest.dependencies ?? {}).toEqual({});
