@@ -91,11 +91,11 @@ async function mustRun(file: string, args: string[], o: { env: NodeJS.ProcessEnv
   return r;
 }
 
-/** What decides the tarball's content: the manifest, the lock file, the bin, the build script and src/. */
+/** What decides the tarball's content: the manifest, the lock file, the README, the bin, the build script and src/. */
 function packInputsHash(): string {
   const hash = createHash("sha256");
   const add = (file: string) => hash.update(relative(REPO, file)).update("\0").update(readFileSync(file)).update("\0");
-  for (const f of ["package.json", "package-lock.json", "bin/edgeca.js", "scripts/build-cli.ts"]) add(join(REPO, f));
+  for (const f of ["package.json", "package-lock.json", "README.md", "bin/edgeca.js", "scripts/build-cli.ts"]) add(join(REPO, f));
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.isDirectory()) walk(join(dir, e.name));
