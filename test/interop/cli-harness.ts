@@ -58,6 +58,8 @@ export function edgeca(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: strin
 export function makeToolDir(parent: string, fakes: Record<string, string> = {}): string {
   const dir = join(parent, "bin");
   mkdirSync(dir, { recursive: true });
+  // The fakes are extension-less CommonJS scripts: say so, whatever package.json a parent of the temp dir may hold.
+  writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
   symlinkSync(BIN, join(dir, "edgeca"));
   for (const [name, script] of Object.entries(fakes)) {
     writeFileSync(join(dir, name), script);
