@@ -86,13 +86,13 @@ describe("GET /ui", () => {
     expect(await page.locator("#alert-title").innerText()).toBe("Token refused (401)");
     expect(await page.locator("#alert-detail").innerText()).toContain("the bearer token is not known");
     expect(await page.locator("#alert-meta").innerText()).toMatch(/^unauthorized · request /);
-    expect(await page.evaluate(() => sessionStorage.getItem("edgeca.token"))).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("edgeca.token")')).toBeNull();
 
     await connect(page, worker.authority.tokens.admin);
     await expect.poll(() => rowCount(page)).toBe(6);
     expect(await page.locator("#alert").isHidden()).toBe(true);
-    expect(await page.evaluate(() => sessionStorage.getItem("edgeca.token"))).toBe(worker.authority.tokens.admin);
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.getItem("edgeca.token")')).toBe(worker.authority.tokens.admin);
+    expect(await page.evaluate("localStorage.length")).toBe(0);
 
     // The CA card: the root of ca.crt with its fingerprint, and the issuing CA.
     const root = new X509Certificate(worker.authority.rootPem);
@@ -191,15 +191,13 @@ describe("GET /ui", () => {
     await page.click("#certs tbody tr[data-serial] >> nth=0");
     await page.waitForSelector("#detail-serial");
     // The CSP is in force: an injected inline script does not run, and the browser reports it.
-    const injected = await page.evaluate(
-      () =>
-        new Promise<{ ran: boolean; violation: string }>((resolve) => {
-          document.addEventListener("securitypolicyviolation", (e) => resolve({ ran: "__injected" in window, violation: e.violatedDirective }), { once: true });
-          const s = document.createElement("script");
-          s.textContent = "window.__injected = true";
-          document.body.append(s);
-        }),
-    );
+    // (A string, evaluated in the page: this file is type-checked without the DOM library.)
+    const injected = await page.evaluate(`new Promise((resolve) => {
+      document.addEventListener("securitypolicyviolation", (e) => resolve({ ran: "__injected" in window, violation: e.violatedDirective }), { once: true });
+      const s = document.createElement("script");
+      s.textContent = "window.__injected = true";
+      document.body.append(s);
+    })`);
     expect(injected).toEqual({ ran: false, violation: "script-src-elem" });
     // A reload in the same tab keeps the session; the token is never in the URL.
     await page.reload();
