@@ -141,7 +141,7 @@ export class KubernetesClient {
     readonly timeoutMs = 30_000,
   ) {}
 
-  private call(method: "GET" | "PUT", path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  private call(method: "GET" | "PUT" | "PATCH", path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; json: unknown }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -155,7 +155,7 @@ export class KubernetesClient {
             Authorization: `Bearer ${this.config.token}`,
             Accept: "application/json",
             "User-Agent": "edgeca-cli",
-            ...(payload !== undefined ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+            ...(payload !== undefined ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}),
           },
           timeout: this.timeoutMs,
         },
@@ -183,17 +183,17 @@ export class KubernetesClient {
     });
   }
 
-  private fail(status: number, json: unknown, verb: string, ref: SecretRef): KubernetesError {
+  private fail(status: number, json: unknown, verb: string, ref: SecretRef, kind = "Secret"): KubernetesError {
     const s = (json ?? {}) as Status;
-    const what = `Secret ${ref.namespace}/${ref.name}`;
+    const what = `${kind} ${ref.namespace}/${ref.name}`;
     const said = s.message ? `: ${s.message}` : "";
     switch (status) {
       case 401:
         return new KubernetesError(status, s.reason ?? "Unauthorized", `the Kubernetes API refused the service-account token from ${this.config.tokenFile} (401 Unauthorized${said}); is it expired or for another cluster?`);
       case 403:
-        return new KubernetesError(status, s.reason ?? "Forbidden", `the service account may not ${verb} ${what} (403 Forbidden${said}); its Role needs "get" and "update" on that Secret (examples/kubernetes/rbac.yaml)`);
+        return new KubernetesError(status, s.reason ?? "Forbidden", `the service account may not ${verb} ${what} (403 Forbidden${said}); its Role needs ${kind === "Secret" ? '"get" and "update" on that Secret' : '"patch" on that Deployment'} (examples/kubernetes/rbac.yaml)`);
       case 404:
-        return new KubernetesError(status, s.reason ?? "NotFound", `${what} does not exist (404${said}); create it first (edgeca issue --format kubernetes-secret | kubectl apply -f -)`);
+        return new KubernetesError(status, s.reason ?? "NotFound", `${what} does not exist (404${said})${kind === "Secret" ? "; create it first (edgeca issue --format kubernetes-secret | kubectl apply -f -)" : ""}`);
       case 409:
         return new KubernetesError(status, s.reason ?? "Conflict", `${what} was changed by someone else while renewing (409 Conflict${said})`);
       default:
@@ -217,5 +217,17 @@ export class KubernetesClient {
     const res = await this.call("PUT", this.path(ref), secret);
     if (res.status !== 200 && res.status !== 201) throw this.fail(res.status, res.json, "update", ref);
     return res.json as Secret;
+  }
+
+  /**
+   * What `kubectl rollout restart` does: stamp the pod template with kubectl.kubernetes.io/restartedAt
+   * (a strategic merge patch), so the Deployment rolls its pods. Needed after renewing a Secret that
+   * the pods mount with subPath (Kuma's chart mounts general-tls-certs so), which never updates in place.
+   */
+  async restartDeployment(ref: SecretRef, at: Date): Promise<void> {
+    const patch = { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at.toISOString() } } } } };
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(ref.namespace)}/deployments/${encodeURIComponent(ref.name)}`;
+    const res = await this.call("PATCH", path, patch, "application/strategic-merge-patch+json");
+    if (res.status !== 200) throw this.fail(res.status, res.json, "patch", ref, "Deployment");
   }
 }

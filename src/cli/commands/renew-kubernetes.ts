@@ -6,7 +6,8 @@
  * 409 reads it again and retries once. Exit codes as `renew`: 0 renewed, 3 not due, 1 failed.
  */
 import { oneOf, type Globals } from "../context.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError, EXIT, usageError } from "../errors.ts";
+import { K8S_NAME } from "../../pki/bundle.ts";
 import type { Issued } from "../issuance.ts";
 import { inClusterConfig, KubernetesClient, KubernetesError, parseSecretRef, sameCertificates, secretBundle, withBundle, type Secret, type SecretRef } from "../kubernetes.ts";
 import { readCertificate, type CurrentCertificate } from "../local-key.ts";
@@ -34,6 +35,8 @@ async function assess(kube: KubernetesClient, ref: SecretRef, trustPem: string, 
 
 export async function renewKubernetesSecret(g: Globals, refText: string, o: { within: number; windowText: string; values: Record<string, unknown> }): Promise<number> {
   const ref = parseSecretRef(refText);
+  const restart = o.values["restart-deployment"] as string | undefined;
+  if (restart !== undefined && !K8S_NAME.test(restart)) throw usageError(`--restart-deployment must be a Deployment name in ${ref.namespace}, not ${JSON.stringify(restart)}`);
   const kuma = { purpose: oneOf(o.values.purpose, PURPOSES, "--purpose"), product: oneOf(o.values.product, PRODUCTS, "--product") };
   const client = g.client();
   const kube = new KubernetesClient(inClusterConfig(g.io.env));
@@ -53,7 +56,15 @@ export async function renewKubernetesSecret(g: Globals, refText: string, o: { wi
     const updated = withBundle(a.secret, { chain: json.chain, privateKey: issued.privateKey, ca: json.ca }, { "edgeca.dev/serial-number": json.serial_number, "edgeca.dev/not-after": json.not_after });
     try {
       const written = await kube.replaceSecret(ref, updated);
-      const summary = `renewed ${a.current.serialNumber} → ${json.serial_number} for ${json.hostnames.join(", ")} (${a.reason === "ca_changed" ? "ca.crt differed from the service's trust bundle" : a.reason === "due" ? `due within ${o.windowText}` : "forced"}), valid until ${json.not_after}; ${where} updated`;
+      if (restart !== undefined) {
+        try {
+          await kube.restartDeployment({ namespace: ref.namespace, name: restart }, new Date());
+        } catch (error) {
+          // The Secret holds the new certificate; only the restart is left to do.
+          throw new CliError(`${where} was renewed (${json.serial_number}), but restarting deployment ${restart} failed: ${(error as Error).message}`, EXIT.failed, { code: "restart_failed", serial_number: json.serial_number });
+        }
+      }
+      const summary = `renewed ${a.current.serialNumber} → ${json.serial_number} for ${json.hostnames.join(", ")} (${a.reason === "ca_changed" ? "ca.crt differed from the service's trust bundle" : a.reason === "due" ? `due within ${o.windowText}` : "forced"}), valid until ${json.not_after}; ${where} updated${restart !== undefined ? `; deployment ${restart} restarting` : ""}`;
       if (g.json) {
         g.io.stdout(
           JSON.stringify(
@@ -67,6 +78,7 @@ export async function renewKubernetesSecret(g: Globals, refText: string, o: { wi
               key_source: issued.keySource,
               secret: { ...ref, resourceVersion: written.metadata?.resourceVersion },
               attempts: attempt,
+              ...(restart !== undefined ? { restarted: { kind: "Deployment", namespace: ref.namespace, name: restart } } : {}),
             },
             null,
             2,

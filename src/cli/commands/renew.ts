@@ -14,7 +14,7 @@ import { isDue, notDue, reissue } from "../renewal.ts";
 import { emitIssued, parseOutputOptions } from "./issue.ts";
 
 const HELP = `Usage: edgeca renew --cert DIR/tls.crt [--key DIR/tls.key] [--within 30d] [--keep-key] [options]
-       edgeca renew --kubernetes-secret NAMESPACE/NAME [--within 30d] [--keep-key | --local-key]
+       edgeca renew --kubernetes-secret NAMESPACE/NAME [--within 30d] [--restart-deployment NAME]
 
 Re-issue the certificate with the same names, usage and lifetime if it expires within the window,
 and write tls.crt, tls.key (0600) and ca.crt next to it (or in --out-dir). Files are replaced
@@ -29,6 +29,8 @@ resourceVersion read, and a conflict is retried once after reading the Secret ag
 
   --cert FILE          the current tls.crt (its first certificate is the one renewed)
   --kubernetes-secret NAMESPACE/NAME   renew the kubernetes.io/tls Secret in place instead
+  --restart-deployment NAME            after renewing the Secret, restart this Deployment in its namespace
+                       (as kubectl rollout restart does): Secrets mounted with subPath never update
   --key FILE           the current tls.key (default: tls.key next to --cert); used with --keep-key
   --within DURATION    renew when it expires within this window (default 30d)
   --keep-key           keep the key pair: sign a CSR made with --key (the key never leaves)
@@ -47,6 +49,7 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     {
       cert: { type: "string" },
       "kubernetes-secret": { type: "string" },
+      "restart-deployment": { type: "string" },
       key: { type: "string" },
       within: { type: "string", default: "30d" },
       "keep-key": { type: "boolean", default: false },
@@ -78,6 +81,7 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     const { renewKubernetesSecret } = await import("./renew-kubernetes.ts");
     return renewKubernetesSecret(g, secret, { within: within.value, windowText: values.within as string, values });
   }
+  if (values["restart-deployment"] !== undefined) throw usageError("--restart-deployment goes with --kubernetes-secret");
   if (!certFile) throw usageError(`--cert or --kubernetes-secret is required\n\n${HELP}`);
   const out = parseOutputOptions({ ...values, "out-dir": values["out-dir"] ?? dirname(certFile) }, g);
 
