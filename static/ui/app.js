@@ -220,16 +220,21 @@ function row(c, now) {
   );
 }
 
+let tableLoads = 0;
+
 async function loadTable(reset) {
   if (!app.token) return;
   if (reset) {
     app.cursor = null;
     app.filters = readFilters();
   }
+  // Filters can change while a page is on its way: only the latest request may fill the table.
+  const load = ++tableLoads;
   const tbody = $("certs").tBodies[0];
   $("load-more").disabled = true;
   try {
     const res = await listCertificates(app.token, { ...queryFor(app.filters), limit: PAGE, cursor: app.cursor ?? undefined });
+    if (load !== tableLoads) return;
     const now = Date.now();
     const rows = res.certificates.filter((c) => matches(c, app.filters, now)).map((c) => row(c, now));
     if (reset) tbody.replaceChildren(...rows);

@@ -2,7 +2,7 @@
  * The inventory page (/ui) in a real Chromium (test/helpers/browser.ts) against the real worker: a bad
  * token's 401 is shown, the CA, table and expiry timeline show what the ledger holds, filters narrow the
  * table, a detail opens and downloads its PEM, a revocation (reason + confirmation) reaches the ledger,
- * a token without the revoke scope sees the 403; and the page runs under a strict CSP that really blocks
+ * a token without the revoke scope sees the 403, a renewed certificate links to its successor; and the page runs under a strict CSP that really blocks
  * inline script, with no request leaving the origin. Screenshots: test-results/ui*.png (git-ignored).
  */
 import { X509Certificate } from "node:crypto";
@@ -19,16 +19,18 @@ const OUT = join(REPO, "test-results");
 
 let worker: RunningWorker;
 let browser: Browser;
+let renewedSerial: string;
 const issued: Record<string, { serial_number: string; certificate: string }> = {};
 
-async function issue(token: string, hostnames: string[], ttl: string): Promise<void> {
+/** Issues and keeps the answer under the first name (a renewal replaces its predecessor's entry). */
+async function issue(token: string, hostnames: string[], ttl: string): Promise<{ serial_number: string; certificate: string }> {
   const res = await fetch(`${worker.url}/v1/certificates`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify({ hostnames, ttl }),
   });
   expect(res.status).toBe(201);
-  issued[hostnames[0]!] = (await res.json()) as { serial_number: string; certificate: string };
+  return (issued[hostnames[0]!] = (await res.json()) as { serial_number: string; certificate: string });
 }
 
 async function ledger(serial: string): Promise<{ status: string; revocation_reason: string | null }> {
@@ -68,6 +70,9 @@ beforeAll(async () => {
   await issue(admin, ["edge.ui.example.com", "10.0.0.9"], "20d");
   await issue(admin, ["soon.ui.example.com"], "3d");
   await issue(shortTtl, ["zone.other.example.net"], "6d");
+  // A renewal: the same names again mark the 10-day certificate renewed; it stays valid, not at risk.
+  renewedSerial = (await issue(admin, ["renewed.ui.example.com"], "10d")).serial_number;
+  await issue(admin, ["renewed.ui.example.com"], "80d");
 });
 
 afterAll(async () => {
@@ -89,7 +94,7 @@ describe("GET /ui", () => {
     expect(await page.evaluate('sessionStorage.getItem("edgeca.token")')).toBeNull();
 
     await connect(page, worker.authority.tokens.admin);
-    await expect.poll(() => rowCount(page)).toBe(6);
+    await expect.poll(() => rowCount(page)).toBe(8);
     expect(await page.locator("#alert").isHidden()).toBe(true);
     expect(await page.evaluate('sessionStorage.getItem("edgeca.token")')).toBe(worker.authority.tokens.admin);
     expect(await page.evaluate("localStorage.length")).toBe(0);
@@ -102,12 +107,14 @@ describe("GET /ui", () => {
     expect(ca).toContain(root.fingerprint256);
     expect(await page.locator("#ca-download").getAttribute("href")).toBe("/v1/ca");
 
-    // Timeline and figures: 3 at risk within 30 days (20d, 6d, 3d), 2 within 7, 6 expiring within 90.
-    await expect.poll(() => page.locator("#timeline circle.dot").count()).toBe(6);
+    // Timeline and figures: 3 at risk within 30 days (20d, 6d, 3d), 2 within 7, 8 expiring within 90, 1 renewed (10d).
+    await expect.poll(() => page.locator("#timeline circle.dot").count()).toBe(8);
     expect(await page.locator("#timeline circle.dot.risk").count()).toBe(3);
+    expect(await page.locator(`#timeline circle.dot.renewed[data-serial="${renewedSerial}"]`).count()).toBe(1);
     expect(await page.locator("#stat-risk7").innerText()).toBe("2");
     expect(await page.locator("#stat-risk30").innerText()).toBe("3");
-    expect(await page.locator("#stat-90").innerText()).toBe("6");
+    expect(await page.locator("#stat-90").innerText()).toBe("8");
+    expect(await page.locator("#stat-renewed").innerText()).toBe("1");
     await page.screenshot({ path: join(OUT, "ui.png"), fullPage: true });
 
     // Filters: at risk within 7 days; a suffix; a principal.
@@ -115,16 +122,33 @@ describe("GET /ui", () => {
     await expect.poll(() => rowCount(page)).toBe(2);
     expect(await page.locator("#certs tbody").innerText()).toContain("soon.ui.example.com");
     await page.click("#filters button[type=reset]");
+    await page.selectOption("#f-risk", "30d");
+    await expect.poll(() => rowCount(page)).toBe(3); // not the renewed 10-day one
+    await page.click("#filters button[type=reset]");
     await page.fill("#f-name", ".ui.example.com");
     await page.click("#filters button[type=submit]");
-    await expect.poll(() => rowCount(page)).toBe(5);
+    await expect.poll(() => rowCount(page)).toBe(7);
     await page.fill("#f-name", "");
     await page.fill("#f-token", "short-ttl");
     await page.click("#filters button[type=submit]");
     await expect.poll(() => rowCount(page)).toBe(1);
     expect(await page.locator("#certs tbody").innerText()).toContain("zone.other.example.net");
+    await page.fill("#f-token", "");
+    await page.selectOption("#f-state", "renewed");
+    const serials = () => page.locator("#certs tbody tr[data-serial]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-serial")));
+    await expect.poll(serials).toEqual([renewedSerial]);
+
+    // The renewed certificate's detail links to its successor.
+    await page.click(`#certs tr[data-serial="${renewedSerial}"]`);
+    await expect.poll(() => page.locator("#detail-serial").textContent()).toBe(renewedSerial);
+    const successor = issued["renewed.ui.example.com"]!.serial_number;
+    expect(await page.locator("#renewed-by").textContent()).toBe(successor);
+    expect(await page.locator("#detail-body .detail-badges").innerText()).toContain("renewed");
+    await page.click("#renewed-by");
+    await expect.poll(() => page.locator("#detail-serial").textContent()).toBe(successor);
+    await page.click("#detail-close");
     await page.click("#filters button[type=reset]");
-    await expect.poll(() => rowCount(page)).toBe(6);
+    await expect.poll(() => rowCount(page)).toBe(8);
 
     // A detail, from a timeline dot (the 20-day certificate).
     const edge = issued["edge.ui.example.com"]!;
@@ -155,7 +179,7 @@ describe("GET /ui", () => {
     // The reader token may look but not revoke: the 403 is shown in the dialog, nothing changes.
     await page.click("#forget-token");
     await connect(page, worker.authority.tokens.reader);
-    await expect.poll(() => rowCount(page)).toBe(6);
+    await expect.poll(() => rowCount(page)).toBe(8);
     const soon = issued["soon.ui.example.com"]!;
     await page.click(`#certs tr[data-serial="${soon.serial_number}"]`);
     await expect.poll(() => page.locator("#detail-serial").textContent()).toBe(soon.serial_number);
