@@ -108,12 +108,15 @@ describe("edgeca renew --kubernetes-secret", () => {
     expect(api.secrets.get("kuma-system/fresh-tls")!.metadata.resourceVersion).toBe("1");
   });
 
-  it("renews a fresh certificate whose ca.crt is not the service's trust bundle", async () => {
-    await put("stale-ca-tls", ["stale.mesh.example.com"], "90d", worker.authority.intermediatePem);
-    const r = await renew("stale-ca-tls");
+  it("renews a fresh certificate whose ca.crt is not the service's trust bundle (here keeping the Secret's key)", async () => {
+    const old = await put("stale-ca-tls", ["stale.mesh.example.com"], "90d", worker.authority.intermediatePem);
+    const r = await renew("stale-ca-tls", ["--keep-key"]);
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ renewed: true, reason: "ca_changed" });
-    expect(text(api.secrets.get("kuma-system/stale-ca-tls")!.data!["ca.crt"])).toBe(worker.authority.rootPem);
+    expect(JSON.parse(r.stdout)).toMatchObject({ renewed: true, reason: "ca_changed", key_source: "kept" });
+    const s = api.secrets.get("kuma-system/stale-ca-tls")!;
+    expect(text(s.data!["ca.crt"])).toBe(worker.authority.rootPem);
+    expect(text(s.data!["tls.key"])).toBe(old.private_key);
+    expect(new X509Certificate(text(s.data!["tls.crt"])).checkPrivateKey(createPrivateKey(old.private_key!))).toBe(true);
   });
 
   it("re-reads and retries once after a 409 Conflict, writing the certificate already issued", async () => {
