@@ -196,7 +196,7 @@ describe("GET /ui", () => {
     await page.close();
   });
 
-  it("is served with a strict CSP that blocks inline script, keeps the token in this tab, and calls only its origin", async () => {
+  it("is served with a strict CSP that blocks inline script, keeps the token in this tab, pages with Load more, and calls only its origin", async () => {
     const res = await fetch(`${worker.url}/ui/`);
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy") ?? "";
@@ -223,6 +223,19 @@ describe("GET /ui", () => {
       document.body.append(s);
     })`);
     expect(injected).toEqual({ ran: false, violation: "script-src-elem" });
+    // Pages of 50 with "Load more" (next_cursor): 53 certificates under one suffix, outside the 90-day timeline.
+    await Promise.all(Array.from({ length: 53 }, (_, i) => issue(worker.authority.tokens.admin, [`n${i}.bulk.example.com`], "200d")));
+    await page.click("#detail-close");
+    await page.fill("#f-name", ".bulk.example.com");
+    await page.click("#filters button[type=submit]");
+    await expect.poll(() => rowCount(page)).toBe(50);
+    expect(await page.locator("#load-more").isVisible()).toBe(true);
+    await page.click("#load-more");
+    await expect.poll(() => rowCount(page)).toBe(53);
+    expect(await page.locator("#load-more").isHidden()).toBe(true);
+    const serials = await page.locator("#certs tbody tr[data-serial]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-serial")));
+    expect(new Set(serials).size).toBe(53);
+
     // A reload in the same tab keeps the session; the token is never in the URL.
     await page.reload();
     await expect.poll(() => rowCount(page)).toBeGreaterThan(0);
