@@ -13,7 +13,7 @@ Usage: edgeca <command> [options]
 
 Commands:
   issue          get a certificate: tls.crt, tls.key (0600), ca.crt, or a Secret / Helm values / env
-  renew          re-issue a certificate that expires within a window (for cron and CI schedules)
+  renew          re-issue a certificate that expires within a window (files, or a Kubernetes Secret in place)
   ca             fetch the trust bundle (ca.crt), optionally pinned to a fingerprint
   verify         ask the service whether a chain is valid for a name and usage
   ca init        create or import the CA (writes .edgeca/ and .dev.vars)

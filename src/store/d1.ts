@@ -31,10 +31,22 @@ function auditInsert(db: D1Database, e: AuditEvent): D1PreparedStatement {
 interface CertificateRow extends Omit<CertificateRecord, "hostnames" | "usage"> {
   hostnames: string;
   usage: string;
+  renewal_key?: string | null;
 }
 
 function toRecord(row: CertificateRow): CertificateRecord {
-  return { ...row, hostnames: JSON.parse(row.hostnames) as string[], usage: JSON.parse(row.usage) as string[] };
+  const { renewal_key: _key, ...rest } = row;
+  return { ...rest, hostnames: JSON.parse(row.hostnames) as string[], usage: JSON.parse(row.usage) as string[] };
+}
+
+/**
+ * The normalized name set and usage as one comparable text: JSON [[names], [usages]], each
+ * sorted and without duplicates. Names are stored normalized (lower case, A-labels, canonical
+ * IPs: ASCII), so JavaScript's sort and SQLite's BINARY order agree; migrations/0003 computes
+ * the same string for the rows recorded before it.
+ */
+export function renewalKey(hostnames: readonly string[], usage: readonly string[]): string {
+  return JSON.stringify([[...new Set(hostnames)].sort(), [...new Set(usage)].sort()]);
 }
 
 /** Escapes LIKE wildcards so a hostname filter matches literally. */
@@ -52,19 +64,31 @@ interface LedgerWrite {
 const MAX_GROUP = 32;
 const MAX_GROUP_BYTES = 1_000_000;
 
-/** An upper estimate of a write's JSON size in the batch parameters. */
+/** An upper estimate of a write's JSON size in the batch parameters (names appear four times: hostnames and renewal_key in the row, the names and renewal statements). */
 function writeWeight(w: LedgerWrite): number {
   const c = w.certificate;
-  return 1024 + (c ? c.pem.length + 2 * c.hostnames.reduce((n, h) => n + h.length + 8, 0) : 0) + w.audit.path.length;
+  return 1024 + (c ? c.pem.length + 4 * c.hostnames.reduce((n, h) => n + h.length + 8, 0) : 0) + w.audit.path.length;
 }
 
 const CERTIFICATE_COLUMNS = [
-  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "request_id", "created_at",
+  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "request_id", "created_at", "renewal_key",
 ] as const;
 
 /** Each column read from the JSON array bound as ?1: one statement inserts every row of a group (SQLite json_each). */
 const INSERT_CERTIFICATES = `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(", ")}) SELECT ${CERTIFICATE_COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
 const INSERT_NAMES = "INSERT INTO certificate_names (name, serial) SELECT n.value, c.value ->> 'serial' FROM json_each(?1) c, json_each(c.value ->> 'hostnames') n";
+/**
+ * Renewal marking, for a whole group in one statement: ?1 holds the group's {serial, renewal_key,
+ * created_at} in recording order. Per key, the group's last certificate (no later one in ?1 has
+ * its key) marks every other active, unrenewed, unrevoked certificate with that key, including
+ * earlier ones of the same group: the newest wins. It runs after the insert, in the same batch
+ * (one transaction). Looked up through certificates_renewable.
+ */
+const MARK_RENEWED = `UPDATE certificates SET renewed_by = n.serial, renewed_at = n.created_at
+  FROM (SELECT j.value ->> 'serial' AS serial, j.value ->> 'renewal_key' AS renewal_key, j.value ->> 'created_at' AS created_at FROM json_each(?1) j
+        WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) later WHERE later.key > j.key AND later.value ->> 'renewal_key' = j.value ->> 'renewal_key')) AS n
+  WHERE certificates.renewal_key = n.renewal_key AND certificates.renewed_by IS NULL AND certificates.revoked_at IS NULL
+    AND certificates.serial <> n.serial AND certificates.not_after > n.created_at`;
 const INSERT_AUDIT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${AUDIT_FIELDS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
 
 /**
@@ -72,13 +96,17 @@ const INSERT_AUDIT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${AUDIT
  * certificate, its names and every audit event land together or not at all.
  */
 function flushLedgerWrites(db: D1Database, writes: LedgerWrite[]): Promise<unknown> {
-  const certificates = writes.flatMap((w) => (w.certificate ? [{ ...w.certificate, hostnames: JSON.stringify(w.certificate.hostnames), usage: JSON.stringify(w.certificate.usage) }] : []));
+  const certificates = writes.flatMap((w) => {
+    const c = w.certificate;
+    return c ? [{ ...c, hostnames: JSON.stringify(c.hostnames), usage: JSON.stringify(c.usage), renewal_key: renewalKey(c.hostnames, c.usage) }] : [];
+  });
   const statements: D1PreparedStatement[] = [];
   if (certificates.length > 0) {
-    // The names statement gets only serials and names: binding the whole rows (PEM included) twice doubled the bytes D1 carries.
+    // The names and renewal statements get only what they read: binding the whole rows (PEM included) again would multiply the bytes D1 carries.
     statements.push(
       db.prepare(INSERT_CERTIFICATES).bind(JSON.stringify(certificates)),
       db.prepare(INSERT_NAMES).bind(JSON.stringify(certificates.map((c) => ({ serial: c.serial, hostnames: c.hostnames })))),
+      db.prepare(MARK_RENEWED).bind(JSON.stringify(certificates.map((c) => ({ serial: c.serial, renewal_key: c.renewal_key, created_at: c.created_at })))),
     );
   }
   statements.push(db.prepare(INSERT_AUDIT).bind(JSON.stringify(writes.map((w) => w.audit))));
@@ -230,6 +258,7 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
         where.push("token_name = ?");
         args.push(q.token);
       }
+      if (q.renewed !== undefined) where.push(q.renewed ? "renewed_by IS NOT NULL" : "renewed_by IS NULL");
       if (q.after !== undefined) {
         where.push("(created_at < ? OR (created_at = ? AND serial < ?))");
         args.push(q.after.created_at, q.after.created_at, q.after.serial);

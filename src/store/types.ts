@@ -38,6 +38,10 @@ export interface CertificateRecord {
   created_at: string;
   revoked_at: string | null;
   revocation_reason: string | null;
+  /** The serial of the later certificate with the same names and usage that renewed this one (it stays valid). */
+  renewed_by: string | null;
+  /** When that renewal was recorded. */
+  renewed_at: string | null;
 }
 
 export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused"] as const;
@@ -70,6 +74,8 @@ export interface CertificateQuery {
   /** RFC 3339: only certificates that are active and expire at or before this time. */
   expiringBefore?: string | undefined;
   token?: string | undefined;
+  /** true: only certificates a later one renewed; false: only those not renewed. */
+  renewed?: boolean | undefined;
   /** Keyset cursor: rows strictly after this (created_at, serial) in newest-first order. */
   after?: { created_at: string; serial: string } | undefined;
   limit: number;

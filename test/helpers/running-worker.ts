@@ -14,10 +14,11 @@
  * (never the developer's .wrangler/state), with migrations/*.sql applied first,
  * the way `wrangler d1 execute --local` does it (a Miniflare on the same dir).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { openLocalD1 } from "./local-d1.ts";
 import { createTestAuthority, type TestAuthority } from "./test-authority.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -51,10 +52,10 @@ export async function startRunningWorker(options: { authority?: TestAuthority } 
 
   const persist = join(scratch, "state");
   const databaseId = "edgeca-interop-test";
-  const { unstable_startWorker, unstable_splitSqlQuery } = await import("wrangler");
+  const { unstable_startWorker } = await import("wrangler");
   let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
   try {
-    await applyMigrations(join(persist, "v3", "d1"), databaseId, unstable_splitSqlQuery);
+    await applyMigrations(join(persist, "v3", "d1"), databaseId);
     worker = await unstable_startWorker({
       config: join(repoRoot, "wrangler.toml"),
       entrypoint: join(repoRoot, "src", "index.ts"),
@@ -104,22 +105,7 @@ export async function startRunningWorker(options: { authority?: TestAuthority } 
 }
 
 /** Apply migrations/*.sql in name order to the local D1 database `id` under `d1Persist`. */
-async function applyMigrations(d1Persist: string, id: string, splitSqlQuery: (sql: string) => string[]): Promise<void> {
-  const dir = join(repoRoot, "migrations");
-  if (!existsSync(dir)) return;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort();
-  if (files.length === 0) return;
-  const { Miniflare } = await import("miniflare");
-  const mf = new Miniflare({ modules: true, script: "export default {}", d1Persist, d1Databases: { DB: id } });
-  try {
-    const db = await mf.getD1Database("DB");
-    for (const file of files) {
-      const queries = splitSqlQuery(readFileSync(join(dir, file), "utf8"));
-      await db.batch(queries.map((q) => db.prepare(q)));
-    }
-  } finally {
-    await mf.dispose();
-  }
+async function applyMigrations(d1Persist: string, id: string): Promise<void> {
+  const local = await openLocalD1({ persist: d1Persist, id });
+  await local.dispose();
 }

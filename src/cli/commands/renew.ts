@@ -5,22 +5,32 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { formatDuration, parseDuration } from "../../pki/duration.ts";
-import { KEY_ALGORITHMS, type KeyAlgorithm } from "../../pki/keys.ts";
-import { oneOf, parseCommand, type Io } from "../context.ts";
+import { parseDuration } from "../../pki/duration.ts";
+import { parseCommand, type Io } from "../context.ts";
 import { CliError, EXIT, usageError } from "../errors.ts";
-import { issueCertificate } from "../issuance.ts";
-import { loadKeyPair, readCertificate } from "../local-key.ts";
+import { SERVICE_ACCOUNT_DIR } from "../kubernetes.ts";
+import { readCertificate } from "../local-key.ts";
+import { isDue, notDue, reissue } from "../renewal.ts";
 import { emitIssued, parseOutputOptions } from "./issue.ts";
 
 const HELP = `Usage: edgeca renew --cert DIR/tls.crt [--key DIR/tls.key] [--within 30d] [--keep-key] [options]
+       edgeca renew --kubernetes-secret NAMESPACE/NAME [--within 30d] [--restart-deployment NAME]
 
 Re-issue the certificate with the same names, usage and lifetime if it expires within the window,
 and write tls.crt, tls.key (0600) and ca.crt next to it (or in --out-dir). Files are replaced
 atomically. Kuma 3.0 reloads control-plane certificate files on change; Kuma ≤ 2.14 and
 subPath-mounted Kubernetes Secrets need a control-plane restart (docs/kuma.md).
 
+With --kubernetes-secret (run in a pod), the Secret is read and replaced through the Kubernetes API
+with the pod's service-account credentials (KUBERNETES_SERVICE_HOST/PORT, the token and ca.crt in
+EDGECA_SERVICE_ACCOUNT_DIR, default ${SERVICE_ACCOUNT_DIR}). It is renewed when due, or
+when its ca.crt differs from the service's trust bundle (GET /v1/ca); the update carries the
+resourceVersion read, and a conflict is retried once after reading the Secret again.
+
   --cert FILE          the current tls.crt (its first certificate is the one renewed)
+  --kubernetes-secret NAMESPACE/NAME   renew the kubernetes.io/tls Secret in place instead
+  --restart-deployment NAME            after renewing the Secret, restart this Deployment in its namespace
+                       (as kubectl rollout restart does): Secrets mounted with subPath never update
   --key FILE           the current tls.key (default: tls.key next to --cert); used with --keep-key
   --within DURATION    renew when it expires within this window (default 30d)
   --keep-key           keep the key pair: sign a CSR made with --key (the key never leaves)
@@ -38,6 +48,8 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     args,
     {
       cert: { type: "string" },
+      "kubernetes-secret": { type: "string" },
+      "restart-deployment": { type: "string" },
       key: { type: "string" },
       within: { type: "string", default: "30d" },
       "keep-key": { type: "boolean", default: false },
@@ -58,11 +70,19 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
   );
   if (!parsed) return EXIT.ok;
   const { values, globals: g } = parsed;
-  const certFile = values.cert as string | undefined;
-  if (!certFile) throw usageError(`--cert is required\n\n${HELP}`);
   const within = parseDuration(values.within as string);
   if (!within.ok) throw usageError("--within must be a duration such as 30d or 720h");
   if (values["keep-key"] && values["local-key"]) throw usageError("--keep-key and --local-key exclude each other");
+  const secret = values["kubernetes-secret"] as string | undefined;
+  const certFile = values.cert as string | undefined;
+  if (secret !== undefined) {
+    const fileOnly = ["cert", "key", "out-dir", "format", "name", "namespace", "env-dir"].filter((k) => values[k] !== undefined);
+    if (fileOnly.length) throw usageError(`--kubernetes-secret renews the Secret in place: drop ${fileOnly.map((k) => `--${k}`).join(", ")}`);
+    const { renewKubernetesSecret } = await import("./renew-kubernetes.ts");
+    return renewKubernetesSecret(g, secret, { within: within.value, windowText: values.within as string, values });
+  }
+  if (values["restart-deployment"] !== undefined) throw usageError("--restart-deployment goes with --kubernetes-secret");
+  if (!certFile) throw usageError(`--cert or --kubernetes-secret is required\n\n${HELP}`);
   const out = parseOutputOptions({ ...values, "out-dir": values["out-dir"] ?? dirname(certFile) }, g);
 
   let certPem: string;
@@ -72,41 +92,19 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     throw new CliError(`cannot read --cert: ${(error as Error).message}`);
   }
   const current = await readCertificate(certPem, certFile);
-  const now = Date.now();
-  const remaining = Math.floor((current.notAfter.getTime() - now) / 1000);
-  const due = remaining <= within.value;
-  if (!due && !values.force) {
-    const message = `not due: ${certFile} (serial ${current.serialNumber}) is valid until ${current.notAfter.toISOString()}, ${formatDuration(Math.max(60, remaining - (remaining % 60)))} from now, outside the ${values.within} window`;
-    if (g.json) g.io.stdout(JSON.stringify({ renewed: false, reason: "not_due", serial_number: current.serialNumber, not_after: current.notAfter.toISOString(), exit_code: EXIT.notDue }, null, 2) + "\n");
-    else g.io.stdout(`${message}\n`);
-    return EXIT.notDue;
-  }
+  if (!isDue(current, within.value) && !values.force) return notDue(g, current, certFile, values.within as string);
 
-  // The same lifetime: notAfter − notBefore less the service's 5-minute backdating.
-  const lifetime = Math.round((current.notAfter.getTime() - current.notBefore.getTime()) / 1000) - 300;
-  const ttl = (values.ttl as string | undefined) ?? (lifetime >= 3600 ? formatDuration(lifetime - (lifetime % 60)) : undefined);
-  let keepKey;
+  let keyPem: string | undefined;
+  let keyFile: string | undefined;
   if (values["keep-key"]) {
-    const keyFile = (values.key as string | undefined) ?? join(dirname(certFile), "tls.key");
-    let keyPem: string;
+    keyFile = (values.key as string | undefined) ?? join(dirname(certFile), "tls.key");
     try {
       keyPem = readFileSync(keyFile, "utf8");
     } catch (error) {
       throw new CliError(`cannot read the key for --keep-key: ${(error as Error).message}`);
     }
-    keepKey = { keys: await loadKeyPair(keyPem, keyFile, current), algorithm: current.keyAlgorithm, pem: keyPem };
   }
-  const currentAlg = (KEY_ALGORITHMS as readonly string[]).includes(current.keyAlgorithm) ? (current.keyAlgorithm as KeyAlgorithm) : "ecdsa-p256";
-  const issued = await issueCertificate(g.client(), {
-    hostnames: current.hostnames,
-    usage: current.usage,
-    key: oneOf(values["key-algorithm"], KEY_ALGORITHMS, "--key-algorithm") ?? currentAlg,
-    ttl,
-    purpose: out.purpose,
-    product: out.product,
-    localKey: values["local-key"] === true,
-    keepKey,
-  });
+  const issued = await reissue(g, current, values, { purpose: out.purpose, product: out.product }, keyPem === undefined ? undefined : { pem: keyPem, source: keyFile! });
   emitIssued(g, issued, out, `renewed ${current.serialNumber} →`, { renewed: true, previous_serial_number: current.serialNumber });
   return EXIT.ok;
 }
