@@ -18,6 +18,13 @@ import type {
   RevokedEntry,
 } from "./types.ts";
 import { GroupCommit } from "./group-commit.ts";
+import type { IssuerCount } from "../pki/ca-status.ts";
+
+/**
+ * Whether an active certificate has been renewed (1) or not (0), as an SQL expression over one certificates row.
+ * Renewal is recorded by the lifecycle work (renewed_by, migrations/0003); until then no certificate counts as renewed.
+ */
+const RENEWED = "0";
 
 const AUDIT_FIELDS = ["at", "event", "outcome", "status", "code", "token_name", "client_address", "method", "path", "serial", "request_id"] as const;
 const AUDIT_COLUMNS = AUDIT_FIELDS.join(", ");
@@ -255,6 +262,19 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
       ]);
       invalidateRevocations(db, cert.issuer_fingerprint);
       return this.get(serial);
+    },
+
+    async activeByIssuer(now) {
+      // Covered by certificates_active_by_issuer (migrations/0004): a range scan over active rows only.
+      const { results } = await db
+        .prepare(
+          `SELECT issuer_fingerprint, COUNT(*) - SUM(renewed) AS active, SUM(renewed) AS renewed, MAX(not_after) AS latest_not_after
+           FROM (SELECT issuer_fingerprint, not_after, ${RENEWED} AS renewed FROM certificates WHERE revoked_at IS NULL AND not_after > ?)
+           GROUP BY issuer_fingerprint`,
+        )
+        .bind(now)
+        .all<IssuerCount>();
+      return results;
     },
 
     async revoked(issuerFingerprint, now) {

@@ -2,6 +2,7 @@
  * Storage interfaces the authority depends on. Implementations live beside
  * this file (secrets today; KV and D1 as they are added).
  */
+import type { IssuerCount } from "../pki/ca-status.ts";
 import type { NamePolicy } from "../pki/name-policy.ts";
 
 export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "admin"] as const;
@@ -112,6 +113,8 @@ export interface Ledger {
    * per-isolate snapshot at most REVOCATION_SNAPSHOT_MS old; a revocation in this isolate is seen at once.
    */
   revocation(issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null>;
+  /** Per issuing CA, the certificates active at `now` (not revoked, not expired), renewed ones counted apart; issuers with none are left out. */
+  activeByIssuer(now: string): Promise<IssuerCount[]>;
 }
 
 export interface AuditLog {
