@@ -1,0 +1,234 @@
+/**
+ * A CA rotation end to end against the running service: the worker is
+ * restarted with each phase's secrets on the same D1 state (publish → switch
+ * → retire, then an intermediate-only rotation under the new root), and every
+ * phase's bundles are checked the way relying parties use them: node:tls and
+ * openssl s_client handshakes trusting only the bundle a client holds,
+ * `openssl verify`, `openssl crl -CAfile`. The order matters, and this shows
+ * why: a client that still trusts only the old root refuses the new leaves.
+ */
+import { X509Certificate } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createIntermediateCa, createRootCa, type CaKeyAndCertificate } from "../../src/pki/ca-certificate.ts";
+import type { CaStatusReport } from "../../src/pki/ca-status.ts";
+import { issue, makeTempDir, openssl, opensslOk, opensslVerify, post, sClient, splitPem, startTlsServer, tlsHandshake, type Issued } from "../helpers/interop.ts";
+import { startRunningWorker, type RunningWorker } from "../helpers/running-worker.ts";
+import { createTestAuthority, type TestAuthority } from "../helpers/test-authority.ts";
+import { cliEnv, edgeca } from "./cli-harness.ts";
+
+const DAY = 86_400_000;
+const PUBLIC_URL = "https://ca.mesh.example.com";
+const NAME = "cp.mesh.example.com";
+const temp = makeTempDir("edgeca-rotation-");
+const persistDir = join(temp.dir, "state");
+
+let authority: TestAuthority;
+let rootA: CaKeyAndCertificate;
+let intA: CaKeyAndCertificate;
+let rootB: CaKeyAndCertificate;
+let intB: CaKeyAndCertificate;
+let intB2: CaKeyAndCertificate;
+let worker: RunningWorker | undefined;
+
+const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
+
+/** Stop the worker and start it again with this phase's secrets, on the same ledger. */
+async function phase(secrets: Record<string, string | undefined>): Promise<RunningWorker> {
+  await worker?.stop();
+  worker = undefined;
+  worker = await startRunningWorker({ authority, persistDir, bindings: { PUBLIC_URL, CA_TRUST: undefined, CA_PREVIOUS_CERT: undefined, CA_PREVIOUS_KEY: undefined, ...secrets } });
+  return worker;
+}
+
+const issuing = (ca: CaKeyAndCertificate, root: CaKeyAndCertificate) => ({ CA_CERT: ca.certificatePem + root.certificatePem, CA_KEY: ca.privateKeyPem });
+const previous = (ca: CaKeyAndCertificate, root: CaKeyAndCertificate) => ({ CA_PREVIOUS_CERT: ca.certificatePem + root.certificatePem, CA_PREVIOUS_KEY: ca.privateKeyPem });
+
+function file(name: string, content: string): string {
+  const path = join(temp.dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Serve `leaf` (tls.crt + tls.key) on loopback and connect trusting only `bundle`, with node:tls and (when it should work) openssl s_client. */
+async function handshake(leaf: Issued, bundle: string): Promise<boolean> {
+  const server = await startTlsServer({ cert: leaf.chain, key: leaf.private_key! });
+  try {
+    const hs = await tlsHandshake({ port: server.port, ca: bundle, servername: NAME });
+    const s = await sClient({ port: server.port, ca: file(`bundle-${Math.random().toString(36).slice(2)}.crt`, bundle), servername: NAME });
+    const opensslOkay = /Verify return code: 0 \(ok\)/.test(s.stdout);
+    // Node and OpenSSL must agree, whichever way it goes.
+    expect(opensslOkay, `s_client: ${s.stdout.match(/Verify return code: .*/)?.[0]}`).toBe(hs.authorized);
+    return hs.authorized;
+  } finally {
+    await server.close();
+  }
+}
+
+async function get(path: string, token?: string): Promise<Response> {
+  return fetch(`${worker!.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+}
+
+async function status(at?: string): Promise<CaStatusReport> {
+  const res = await get(`/v1/ca/status${at ? `?at=${at}` : ""}`, authority.tokens.reader);
+  expect(res.status).toBe(200);
+  return (await res.json()) as CaStatusReport;
+}
+
+async function served(): Promise<string[]> {
+  return splitPem(await (await get("/v1/ca")).text()).map(fingerprint);
+}
+
+async function revoke(leaf: Issued): Promise<void> {
+  const res = await post(worker!, `/v1/certificates/${leaf.serial_number}/revoke`, { reason: "superseded" });
+  expect(res.status).toBe(200);
+}
+
+const checkRetire = (at?: string) => edgeca(["ca", "rotate", "check", "--phase", "retire", ...(at ? ["--at", at] : [])], { env: cliEnv(worker!.url, authority.tokens.reader) });
+
+beforeAll(async () => {
+  authority = await createTestAuthority();
+  const now = Date.now();
+  const window = { keyAlgorithm: "ecdsa-p256" as const, notBefore: new Date(now - DAY), notAfter: new Date(now + 3650 * DAY) };
+  const under = (root: CaKeyAndCertificate, subject: string) => createIntermediateCa({ certificate: root.certificate, privateKey: root.keys.privateKey, keyAlgorithm: "ecdsa-p256" }, { ...window, subject });
+  rootA = await createRootCa({ ...window, subject: "CN=edgeca test root A" });
+  intA = await under(rootA, "CN=edgeca test issuing CA A");
+  rootB = await createRootCa({ ...window, subject: "CN=edgeca test root B" });
+  intB = await under(rootB, "CN=edgeca test issuing CA B");
+  intB2 = await under(rootB, "CN=edgeca test issuing CA B2");
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  temp.cleanup();
+});
+
+describe("CA rotation: publish → switch → retire, then an intermediate-only rotation", () => {
+  let leafA1: Issued;
+  let leafA2: Issued;
+  let leafB: Issued;
+  const publishBundle = () => rootA.certificatePem + rootB.certificatePem;
+
+  it("before: leaves chain to A, which clients trust", async () => {
+    await phase(issuing(intA, rootA));
+    leafA1 = await issue(worker!, { hostnames: [NAME], ttl: "30d" });
+    leafA2 = await issue(worker!, { hostnames: [NAME], ttl: "2d" });
+    expect(await served()).toEqual([fingerprint(rootA.certificatePem)]);
+    expect(await handshake(leafA1, rootA.certificatePem)).toBe(true);
+  });
+
+  it("publish: the bundle holds A and B; a client trusting only A and one with the new bundle both accept A's leaf", async () => {
+    await phase({ ...issuing(intA, rootA), CA_TRUST: publishBundle() });
+    expect(await served()).toEqual([fingerprint(rootA.certificatePem), fingerprint(rootB.certificatePem)]);
+    const bundle = file("publish.crt", await (await get("/v1/ca")).text());
+    expect(opensslVerify({ ca: bundle, untrusted: file("intA.pem", intA.certificatePem), cert: file("leafA1.pem", leafA1.certificate), hostname: NAME }).ok).toBe(true);
+    expect(await handshake(leafA1, rootA.certificatePem)).toBe(true);
+    expect(await handshake(leafA1, publishBundle())).toBe(true);
+    // Issuance is unchanged.
+    expect(new X509Certificate((await issue(worker!, { hostnames: [NAME], ttl: "1h" })).certificate).checkIssued(new X509Certificate(intA.certificatePem))).toBe(true);
+  });
+
+  it("switch: new leaves chain to B; the new bundle accepts both leaves; a client trusting only A refuses B's leaf", async () => {
+    await phase({ ...issuing(intB, rootB), CA_TRUST: publishBundle(), ...previous(intA, rootA) });
+    leafB = await issue(worker!, { hostnames: [NAME], ttl: "30d" });
+    expect(new X509Certificate(leafB.certificate).checkIssued(new X509Certificate(intB.certificatePem))).toBe(true);
+    expect(await handshake(leafB, publishBundle())).toBe(true);
+    expect(await handshake(leafA1, publishBundle())).toBe(true);
+    // The reason for the order: a relying party that never got the published bundle breaks on B's leaves.
+    expect(await handshake(leafB, rootA.certificatePem)).toBe(false);
+    expect(opensslVerify({ ca: file("rootA.crt", rootA.certificatePem), untrusted: file("intB.pem", intB.certificatePem), cert: file("leafB.pem", leafB.certificate) }).ok).toBe(false);
+    // Each leaf names its own issuer's CRL, so the URL outlives the switch.
+    const text = opensslOk(["x509", "-noout", "-ext", "crlDistributionPoints"], leafB.certificate);
+    expect(text).toContain(`URI:${PUBLIC_URL}/v1/crl?issuer=${fingerprint(intB.certificatePem)}`);
+  });
+
+  it("switch: status says A has active certificates and is not safe to retire; check --phase retire exits 6", async () => {
+    const s = await status();
+    const byFp = Object.fromEntries(s.cas.map((c) => [c.sha256_fingerprint, c]));
+    expect(s.previous).toBe(fingerprint(intA.certificatePem));
+    // leafA1, leafA2 and the 1 h leaf of the publish phase.
+    expect(byFp[fingerprint(intA.certificatePem)]).toMatchObject({ role: "previous", active_certificates: 3, safe_to_retire: false, latest_not_after: leafA1.not_after });
+    expect(byFp[fingerprint(rootA.certificatePem)]).toMatchObject({ role: "trust_anchor", served: true, active_certificates: 3, safe_to_retire: false });
+    expect(byFp[fingerprint(intB.certificatePem)]).toMatchObject({ role: "issuing", active_certificates: 1, safe_to_retire: false });
+    expect(s.retire.safe).toBe(false);
+    const check = await checkRetire();
+    expect(check.status, check.stderr).toBe(6);
+    expect(check.stderr).toMatch(/edgeca test issuing CA A: 3 active certificates chain to it/);
+    const table = await edgeca(["ca", "rotate", "status"], { env: cliEnv(worker!.url, authority.tokens.reader) });
+    expect(table.stdout).toMatch(/^previous\s+no\s+3\s+0\s/m);
+  });
+
+  it("switch: each issuer's CRL is signed by that issuer; verify checks revocation against A for A's leaf", async () => {
+    await revoke(leafA1);
+    const crlA = Buffer.from(await (await get(`/v1/crl?issuer=${fingerprint(intA.certificatePem)}`)).arrayBuffer());
+    const chainA = file("chainA.pem", intA.certificatePem + rootA.certificatePem);
+    const a = openssl(["crl", "-inform", "DER", "-CAfile", chainA, "-noout", "-text"], crlA);
+    expect(a.stderr + a.stdout).toMatch(/verify OK/i);
+    expect(a.stdout).toContain("Issuer: CN = edgeca test issuing CA A");
+    const serials = [...a.stdout.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((m) => m[1]!.toLowerCase().replace(/^0+/, ""));
+    expect(serials).toEqual([leafA1.serial_number.replace(/^0+/, "")]);
+    const crlB = Buffer.from(await (await get("/v1/crl")).arrayBuffer());
+    const b = openssl(["crl", "-inform", "DER", "-CAfile", file("chainB.pem", intB.certificatePem + rootB.certificatePem), "-noout", "-text"], crlB);
+    expect(b.stderr + b.stdout).toMatch(/verify OK/i);
+    expect(b.stdout).not.toContain("Serial Number");
+
+    const verify = async (leaf: Issued) => (await post(worker!, "/v1/verify", { chain: leaf.chain, hostname: NAME, usage: "server" })).json<{ valid: boolean; errors: { code: string }[] }>();
+    expect((await verify(leafA1)).errors.map((e) => e.code)).toEqual(["revoked"]);
+    expect(await verify(leafA2)).toMatchObject({ valid: true });
+    expect(await verify(leafB)).toMatchObject({ valid: true });
+  });
+
+  it("switch: once A's leaves are revoked or expired, retiring is safe (at a later time, then now)", async () => {
+    const afterA2 = new Date(Date.parse(leafA2.not_after) + 1000).toISOString();
+    expect((await status()).retire.safe).toBe(false);
+    // leafA2 expires in 2 days, the 1 h leaf sooner: retiring is safe from then.
+    expect((await status(afterA2)).retire).toEqual({ safe: true, blocking: [] });
+    expect((await checkRetire(afterA2)).status).toBe(0);
+    const active = (await (await get("/v1/certificates?status=active&limit=10", authority.tokens.reader)).json()) as { certificates: { serial_number: string; issuer_fingerprint: string }[] };
+    for (const c of active.certificates.filter((c) => c.issuer_fingerprint === fingerprint(intA.certificatePem))) {
+      await post(worker!, `/v1/certificates/${c.serial_number}/revoke`, { reason: "superseded" });
+    }
+    const s = await status();
+    expect(s.retire.safe).toBe(true);
+    expect(s.warnings.map((w) => w.code)).toEqual(["previous_unused"]);
+    const health = (await (await get("/healthz")).json()) as { warnings: { code: string }[] };
+    expect(health.warnings.map((w) => w.code)).toEqual(["previous_unused"]);
+    const check = await checkRetire();
+    expect(check.status, check.stderr).toBe(0);
+  });
+
+  it("retire: only B is served; B's leaf works with the new bundle, A's is refused; A's CRL is gone", async () => {
+    await phase({ ...issuing(intB, rootB), CA_TRUST: rootB.certificatePem });
+    expect(await served()).toEqual([fingerprint(rootB.certificatePem)]);
+    const bundle = await (await get("/v1/ca")).text();
+    expect(await handshake(leafB, bundle)).toBe(true);
+    expect(await handshake(leafA2, bundle)).toBe(false);
+    expect((await get(`/v1/crl?issuer=${fingerprint(intA.certificatePem)}`)).status).toBe(404);
+    expect((await status()).cas.map((c) => c.role).sort()).toEqual(["issuing", "trust_anchor"]);
+    const health = (await (await get("/healthz")).json()) as { warnings: unknown[] };
+    expect(health.warnings).toEqual([]);
+  });
+
+  it("intermediate-only: B2 under the same root needs no relying-party change; the unchanged bundle accepts B's and B2's leaves", async () => {
+    const before = await (await get("/v1/ca")).text();
+    await phase({ ...issuing(intB2, rootB), CA_TRUST: rootB.certificatePem, ...previous(intB, rootB) });
+    expect(await (await get("/v1/ca")).text()).toBe(before);
+    const leafB2 = await issue(worker!, { hostnames: [NAME], ttl: "30d" });
+    expect(new X509Certificate(leafB2.certificate).checkIssued(new X509Certificate(intB2.certificatePem))).toBe(true);
+    expect(await handshake(leafB2, before)).toBe(true);
+    expect(await handshake(leafB, before)).toBe(true);
+
+    const s = await status();
+    const root = s.cas.find((c) => c.sha256_fingerprint === fingerprint(rootB.certificatePem))!;
+    expect(root).toMatchObject({ active_certificates: 2, safe_to_retire: false, reason: "the issuing CA chains to it" });
+    expect(s.cas.find((c) => c.role === "previous")).toMatchObject({ active_certificates: 1, safe_to_retire: false });
+    expect((await checkRetire()).status).toBe(6);
+    await revoke(leafB);
+    expect((await checkRetire()).status).toBe(0);
+
+    await phase({ ...issuing(intB2, rootB), CA_TRUST: rootB.certificatePem });
+    expect(await handshake(leafB2, before)).toBe(true);
+    expect((await status()).retire.safe).toBe(true);
+  });
+});
