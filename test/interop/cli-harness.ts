@@ -56,6 +56,8 @@ export function makeToolDir(parent: string, fakes: Record<string, string> = {}):
   const dir = join(parent, "bin");
   mkdirSync(dir, { recursive: true });
   symlinkSync(BIN, join(dir, "edgeca"));
+  // The fakes are CommonJS scripts: pin that, whatever package.json a parent of the temp dir may hold.
+  writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
   for (const [name, script] of Object.entries(fakes)) {
     writeFileSync(join(dir, name), script);
     chmodSync(join(dir, name), 0o755);

@@ -6,9 +6,11 @@
  * openssl s_client handshakes trusting only the bundle a client holds,
  * `openssl verify`, `openssl crl -CAfile`. The order matters, and this shows
  * why: a client that still trusts only the old root refuses the new leaves.
+ * The runbook of docs/kuma.md ("Rotating the CA") runs here too, each recipe
+ * in its phase, in one directory, as an operator would.
  */
 import { X509Certificate } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIntermediateCa, createRootCa, type CaKeyAndCertificate } from "../../src/pki/ca-certificate.ts";
@@ -16,7 +18,8 @@ import type { CaStatusReport } from "../../src/pki/ca-status.ts";
 import { issue, makeTempDir, openssl, opensslOk, opensslVerify, post, sClient, splitPem, startTlsServer, tlsHandshake, type Issued } from "../helpers/interop.ts";
 import { startRunningWorker, type RunningWorker } from "../helpers/running-worker.ts";
 import { createTestAuthority, type TestAuthority } from "../helpers/test-authority.ts";
-import { cliEnv, edgeca } from "./cli-harness.ts";
+import { cliEnv, edgeca, makeToolDir, REPO, sh } from "./cli-harness.ts";
+import { FAKE_HELM, FAKE_KUBECTL, FAKE_KUMACTL, recipes, ROTATION_RECIPES } from "./recipe-harness.ts";
 
 const DAY = 86_400_000;
 const PUBLIC_URL = "https://ca.mesh.example.com";
@@ -85,6 +88,46 @@ async function revoke(leaf: Issued): Promise<void> {
   expect(res.status).toBe(200);
 }
 
+const runbook = join(temp.dir, "runbook");
+const kubeState = join(runbook, ".kube-state");
+let toolDir: string;
+
+/** Runs a docs/kuma.md rotation recipe in the runbook directory against the current phase's service. */
+async function recipe(id: string): Promise<string> {
+  const script = recipes(readFileSync(join(REPO, "docs", "kuma.md"), "utf8")).get(id);
+  expect(script, `docs/kuma.md has a recipe=${id} block`).toBeDefined();
+  const env = cliEnv(worker!.url, authority.tokens.admin, {
+    EDGECA_CA_FINGERPRINT: fingerprint(rootA.certificatePem),
+    EDGECA_NEXT_CA_FINGERPRINT: fingerprint(rootB.certificatePem),
+    KUBE_STATE: kubeState,
+    PATH: `${toolDir}:${process.env.PATH}`,
+  });
+  const r = await sh(script!, { env, cwd: runbook });
+  expect(r.status, `recipe ${id} failed:\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+const runbookFile = (...path: string[]) => readFileSync(join(runbook, ...path), "utf8");
+
+/** The --set values of the last helm call, and the last kumactl call's arguments. */
+function lastCall(tool: "helm" | "kumactl"): string[] {
+  return JSON.parse(readFileSync(join(kubeState, `${tool}.log`), "utf8").trim().split("\n").pop()!) as string[];
+}
+
+function caBundleSet(): string {
+  const args = lastCall("helm");
+  const set = args.find((a) => a.startsWith("controlPlane.tls.general.caBundle="))!;
+  return Buffer.from(set.slice(set.indexOf("=") + 1), "base64").toString("utf8");
+}
+
+/** Revokes every active certificate `ca` issued (what an operator does once their successors are deployed). */
+async function revokeAllOf(ca: CaKeyAndCertificate): Promise<void> {
+  const active = (await (await get("/v1/certificates?status=active&limit=50", authority.tokens.reader)).json()) as { certificates: { serial_number: string; issuer_fingerprint: string }[] };
+  for (const c of active.certificates.filter((c) => c.issuer_fingerprint === fingerprint(ca.certificatePem))) {
+    expect((await post(worker!, `/v1/certificates/${c.serial_number}/revoke`, { reason: "superseded" })).status).toBe(200);
+  }
+}
+
 const checkRetire = (at?: string) => edgeca(["ca", "rotate", "check", "--phase", "retire", ...(at ? ["--at", at] : [])], { env: cliEnv(worker!.url, authority.tokens.reader) });
 
 beforeAll(async () => {
@@ -97,6 +140,13 @@ beforeAll(async () => {
   rootB = await createRootCa({ ...window, subject: "CN=edgeca test root B" });
   intB = await under(rootB, "CN=edgeca test issuing CA B");
   intB2 = await under(rootB, "CN=edgeca test issuing CA B2");
+  mkdirSync(kubeState, { recursive: true });
+  toolDir = makeToolDir(temp.dir, { kubectl: FAKE_KUBECTL, helm: FAKE_HELM, kumactl: FAKE_KUMACTL });
+});
+
+it("the runbook's recipes are the ones this file runs", () => {
+  const ids = [...recipes(readFileSync(join(REPO, "docs", "kuma.md"), "utf8")).keys()].filter((id) => id.startsWith("rotate-"));
+  expect(ids).toEqual(ROTATION_RECIPES);
 });
 
 afterAll(async () => {
@@ -116,6 +166,10 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     leafA2 = await issue(worker!, { hostnames: [NAME], ttl: "2d" });
     expect(await served()).toEqual([fingerprint(rootA.certificatePem)]);
     expect(await handshake(leafA1, rootA.certificatePem)).toBe(true);
+    // The CP's certificate of recipe 1, as the runbook finds it.
+    mkdirSync(join(runbook, "cp-tls"), { recursive: true });
+    writeFileSync(join(runbook, "cp-tls", "tls.crt"), leafA1.chain);
+    writeFileSync(join(runbook, "cp-tls", "tls.key"), leafA1.private_key!, { mode: 0o600 });
   });
 
   it("publish: the bundle holds A and B; a client trusting only A and one with the new bundle both accept A's leaf", async () => {
@@ -127,6 +181,21 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     expect(await handshake(leafA1, publishBundle())).toBe(true);
     // Issuance is unchanged.
     expect(new X509Certificate((await issue(worker!, { hostnames: [NAME], ttl: "1h" })).certificate).checkIssued(new X509Certificate(intA.certificatePem))).toBe(true);
+  });
+
+  it("publish, the runbook: every channel gets the two-root bundle and the CP's current certificate verifies against it", async () => {
+    const out = await recipe("rotate-publish");
+    expect(out).toMatch(/^2\ncp-tls\/tls\.crt: OK\n$/m);
+    const bundle = runbookFile("ca.crt");
+    expect(splitPem(bundle).map(fingerprint)).toEqual([fingerprint(rootA.certificatePem), fingerprint(rootB.certificatePem)]);
+    expect(runbookFile("dp-ca.crt")).toBe(bundle);
+    expect(runbookFile("kds-ca.crt")).toBe(bundle);
+    expect(readFileSync(join(kubeState, "kuma-system", "kds-ca-certs", "ca.crt"), "utf8")).toBe(bundle);
+    expect(readFileSync(join(kubeState, "kuma-system", "general-tls-certs", "ca.crt"), "utf8")).toBe(bundle);
+    expect(caBundleSet()).toBe(bundle);
+    expect(lastCall("kumactl")).toEqual(expect.arrayContaining(["--ca-cert-file", "ca.crt"]));
+    // A data plane restarted with the new dp-ca.crt still reaches the CP (A's leaf).
+    expect(await handshake(leafA1, runbookFile("dp-ca.crt"))).toBe(true);
   });
 
   it("switch: new leaves chain to B; the new bundle accepts both leaves; a client trusting only A refuses B's leaf", async () => {
@@ -143,20 +212,37 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     expect(text).toContain(`URI:${PUBLIC_URL}/v1/crl?issuer=${fingerprint(intB.certificatePem)}`);
   });
 
+  it("switch, the runbook: the CP's certificates are renewed under B and verify against the data planes' published bundle", async () => {
+    const out = await recipe("rotate-switch");
+    expect(out).toMatch(/^issuer=CN ?= ?edgeca test issuing CA B\ncp-tls\/tls\.crt: OK\n$/m);
+    const cp = runbookFile("cp-tls", "tls.crt");
+    expect(new X509Certificate(cp).checkIssued(new X509Certificate(intB.certificatePem))).toBe(true);
+    const server = await startTlsServer({ cert: cp, key: runbookFile("cp-tls", "tls.key") });
+    try {
+      expect(await tlsHandshake({ port: server.port, ca: runbookFile("dp-ca.crt"), servername: NAME })).toMatchObject({ authorized: true });
+      expect(await tlsHandshake({ port: server.port, ca: rootA.certificatePem, servername: NAME })).toMatchObject({ authorized: false });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("switch: status says A has active certificates and is not safe to retire; check --phase retire exits 6", async () => {
     const s = await status();
     const byFp = Object.fromEntries(s.cas.map((c) => [c.sha256_fingerprint, c]));
     expect(s.previous).toBe(fingerprint(intA.certificatePem));
-    // leafA1, leafA2 and the 1 h leaf of the publish phase.
-    expect(byFp[fingerprint(intA.certificatePem)]).toMatchObject({ role: "previous", active_certificates: 3, safe_to_retire: false, latest_not_after: leafA1.not_after });
-    expect(byFp[fingerprint(rootA.certificatePem)]).toMatchObject({ role: "trust_anchor", served: true, active_certificates: 3, safe_to_retire: false });
-    expect(byFp[fingerprint(intB.certificatePem)]).toMatchObject({ role: "issuing", active_certificates: 1, safe_to_retire: false });
+    // leafA1, leafA2, the 1 h leaf and the runbook's general certificate (90 days) of the publish phase.
+    const generalA = await (await get(`/v1/certificates?status=active&limit=20`, authority.tokens.reader)).json() as { certificates: { issuer_fingerprint: string; not_after: string }[] };
+    const latestA = generalA.certificates.filter((c) => c.issuer_fingerprint === fingerprint(intA.certificatePem)).map((c) => c.not_after).sort().pop();
+    expect(byFp[fingerprint(intA.certificatePem)]).toMatchObject({ role: "previous", active_certificates: 4, safe_to_retire: false, latest_not_after: latestA });
+    expect(byFp[fingerprint(rootA.certificatePem)]).toMatchObject({ role: "trust_anchor", served: true, active_certificates: 4, safe_to_retire: false });
+    // leafB and the runbook's two renewals.
+    expect(byFp[fingerprint(intB.certificatePem)]).toMatchObject({ role: "issuing", active_certificates: 3, safe_to_retire: false });
     expect(s.retire.safe).toBe(false);
     const check = await checkRetire();
     expect(check.status, check.stderr).toBe(6);
-    expect(check.stderr).toMatch(/edgeca test issuing CA A: 3 active certificates chain to it/);
+    expect(check.stderr).toMatch(/edgeca test issuing CA A: 4 active certificates chain to it/);
     const table = await edgeca(["ca", "rotate", "status"], { env: cliEnv(worker!.url, authority.tokens.reader) });
-    expect(table.stdout).toMatch(/^previous\s+no\s+3\s+0\s/m);
+    expect(table.stdout).toMatch(/^previous\s+no\s+4\s+0\s/m);
   });
 
   it("switch: each issuer's CRL is signed by that issuer; verify checks revocation against A for A's leaf", async () => {
@@ -180,22 +266,21 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
   });
 
   it("switch: once A's leaves are revoked or expired, retiring is safe (at a later time, then now)", async () => {
-    const afterA2 = new Date(Date.parse(leafA2.not_after) + 1000).toISOString();
-    expect((await status()).retire.safe).toBe(false);
-    // leafA2 expires in 2 days, the 1 h leaf sooner: retiring is safe from then.
-    expect((await status(afterA2)).retire).toEqual({ safe: true, blocking: [] });
-    expect((await checkRetire(afterA2)).status).toBe(0);
-    const active = (await (await get("/v1/certificates?status=active&limit=10", authority.tokens.reader)).json()) as { certificates: { serial_number: string; issuer_fingerprint: string }[] };
-    for (const c of active.certificates.filter((c) => c.issuer_fingerprint === fingerprint(intA.certificatePem))) {
-      await post(worker!, `/v1/certificates/${c.serial_number}/revoke`, { reason: "superseded" });
-    }
+    const now = await status();
+    expect(now.retire.safe).toBe(false);
+    // The status says until when A is needed; from then on, retiring is safe.
+    const latest = now.cas.find((c) => c.role === "previous")!.latest_not_after!;
+    const after = new Date(Date.parse(latest) + 1000).toISOString();
+    expect((await status(new Date(Date.parse(latest) - 1000).toISOString())).retire.safe).toBe(false);
+    expect((await status(after)).retire).toEqual({ safe: true, blocking: [] });
+    expect((await checkRetire(after)).status).toBe(0);
+    await revokeAllOf(intA);
     const s = await status();
     expect(s.retire.safe).toBe(true);
     expect(s.warnings.map((w) => w.code)).toEqual(["previous_unused"]);
     const health = (await (await get("/healthz")).json()) as { warnings: { code: string }[] };
     expect(health.warnings.map((w) => w.code)).toEqual(["previous_unused"]);
-    const check = await checkRetire();
-    expect(check.status, check.stderr).toBe(0);
+    await recipe("rotate-retire-check");
   });
 
   it("retire: only B is served; B's leaf works with the new bundle, A's is refused; A's CRL is gone", async () => {
@@ -210,6 +295,18 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     expect(health.warnings).toEqual([]);
   });
 
+  it("retire, the runbook: every channel drops the old root; the CP's certificate verifies; no warnings", async () => {
+    const out = await recipe("rotate-retire");
+    expect(out).toMatch(/^1\ncp-tls\/tls\.crt: OK\ntrue\n$/m);
+    const bundle = runbookFile("ca.crt");
+    expect(bundle).toBe(rootB.certificatePem);
+    for (const f of ["dp-ca.crt", "kds-ca.crt"]) expect(runbookFile(f)).toBe(bundle);
+    expect(readFileSync(join(kubeState, "kuma-system", "kds-ca-certs", "ca.crt"), "utf8")).toBe(bundle);
+    expect(caBundleSet()).toBe(bundle);
+    expect(await handshake(leafB, runbookFile("dp-ca.crt"))).toBe(true);
+    expect(await handshake(leafA2, runbookFile("dp-ca.crt"))).toBe(false);
+  });
+
   it("intermediate-only: B2 under the same root needs no relying-party change; the unchanged bundle accepts B's and B2's leaves", async () => {
     const before = await (await get("/v1/ca")).text();
     await phase({ ...issuing(intB2, rootB), CA_TRUST: rootB.certificatePem, ...previous(intB, rootB) });
@@ -221,10 +318,11 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
 
     const s = await status();
     const root = s.cas.find((c) => c.sha256_fingerprint === fingerprint(rootB.certificatePem))!;
-    expect(root).toMatchObject({ active_certificates: 2, safe_to_retire: false, reason: "the issuing CA chains to it" });
-    expect(s.cas.find((c) => c.role === "previous")).toMatchObject({ active_certificates: 1, safe_to_retire: false });
+    // leafB and the runbook's two renewals under B, and leafB2.
+    expect(root).toMatchObject({ active_certificates: 4, safe_to_retire: false, reason: "the issuing CA chains to it" });
+    expect(s.cas.find((c) => c.role === "previous")).toMatchObject({ active_certificates: 3, safe_to_retire: false });
     expect((await checkRetire()).status).toBe(6);
-    await revoke(leafB);
+    await revokeAllOf(intB);
     expect((await checkRetire()).status).toBe(0);
 
     await phase({ ...issuing(intB2, rootB), CA_TRUST: rootB.certificatePem });
