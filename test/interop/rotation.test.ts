@@ -10,7 +10,7 @@
  * in its phase, in one directory, as an operator would.
  */
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIntermediateCa, createRootCa, type CaKeyAndCertificate } from "../../src/pki/ca-certificate.ts";
@@ -35,6 +35,7 @@ let intB: CaKeyAndCertificate;
 let intB2: CaKeyAndCertificate;
 let worker: RunningWorker | undefined;
 
+const statMode = (path: string) => statSync(path).mode & 0o777;
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
 
 /** Stop the worker and start it again with this phase's secrets, on the same ledger. */
@@ -328,5 +329,50 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     await phase({ ...issuing(intB2, rootB), CA_TRUST: rootB.certificatePem });
     expect(await handshake(leafB2, before)).toBe(true);
     expect((await status()).retire.safe).toBe(true);
+  });
+});
+
+describe("edgeca ca rotate plan (offline)", () => {
+  const run = (args: string[], cwd: string) => edgeca(args, { cwd, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+
+  it("makes the next root and intermediate under .edgeca/next/ without touching the current files, and prints the three phases", async () => {
+    const dir = join(temp.dir, "plan-new-root");
+    mkdirSync(dir);
+    expect((await run(["ca", "init", "--intermediate", "--no-dev-vars"], dir)).status).toBe(0);
+    const current = ["ca-cert.pem", "ca-key.pem", "ca.crt", "root.key"].map((f) => readFileSync(join(dir, ".edgeca", f), "utf8"));
+    const r = await run(["ca", "rotate", "plan"], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(["ca-cert.pem", "ca-key.pem", "ca.crt", "root.key"].map((f) => readFileSync(join(dir, ".edgeca", f), "utf8"))).toEqual(current);
+    const next = (f: string) => join(dir, ".edgeca", "next", f);
+    const nextRoot = readFileSync(next("root.crt"), "utf8");
+    // The phases' bundles: old + new root to publish, the new root alone to retire; the new chain verifies under the new root.
+    expect(splitPem(readFileSync(next("ca-trust-publish.pem"), "utf8")).map(fingerprint)).toEqual([fingerprint(readFileSync(join(dir, ".edgeca", "ca.crt"), "utf8")), fingerprint(nextRoot)]);
+    expect(readFileSync(next("ca-trust-retire.pem"), "utf8")).toBe(nextRoot);
+    expect(opensslVerify({ ca: next("root.crt"), cert: next("intermediate.crt"), purpose: "sslclient" }).stdout).toMatch(/OK/);
+    const secrets = JSON.parse(readFileSync(next("switch.json"), "utf8")) as Record<string, string>;
+    expect(Object.keys(secrets).sort()).toEqual(["CA_CERT", "CA_KEY", "CA_PREVIOUS_CERT", "CA_PREVIOUS_KEY", "CA_TRUST"]);
+    expect(secrets.CA_PREVIOUS_CERT).toBe(current[0]);
+    for (const f of ["switch.json", "ca-key.pem", "root.key", "intermediate.key"]) expect(statMode(next(f)), f).toBe(0o600);
+    expect(r.stdout).toContain("npx wrangler secret put CA_TRUST < .edgeca/next/ca-trust-publish.pem");
+    expect(r.stdout).toContain("npx wrangler secret bulk .edgeca/next/switch.json");
+    expect(r.stdout).toContain("edgeca ca rotate check --phase retire");
+    expect(r.stdout).toContain(`--pin sha256:${fingerprint(nextRoot)}`);
+    // A second plan would overwrite the first: refused.
+    expect((await run(["ca", "rotate", "plan"], dir)).status).toBe(1);
+  });
+
+  it("intermediate-only: a new intermediate under the current root, no publish step, no CA_TRUST change", async () => {
+    const dir = join(temp.dir, "plan-intermediate");
+    mkdirSync(dir);
+    expect((await run(["ca", "init", "--intermediate", "--no-dev-vars"], dir)).status).toBe(0);
+    const missing = await run(["ca", "rotate", "plan", "--intermediate-only", "--root-key", join(dir, "missing.key")], dir);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/missing\.key not found/);
+    const r = await run(["ca", "rotate", "plan", "--intermediate-only", "--json"], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: "intermediate-only", next_root_sha256: null });
+    const edgecaDir = join(dir, ".edgeca");
+    expect(opensslVerify({ ca: join(edgecaDir, "root.crt"), cert: join(edgecaDir, "next", "intermediate.crt"), purpose: "sslclient" }).stdout).toMatch(/OK/);
+    expect(readFileSync(join(edgecaDir, "next", "ca-trust-retire.pem"), "utf8")).toBe(readFileSync(join(edgecaDir, "ca.crt"), "utf8"));
   });
 });
