@@ -25,6 +25,7 @@ import { gzipSync } from "node:zlib";
 // autocannon ships no types; bench/ is outside the typechecked tree.
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
+import { applyMigrationFiles } from "../test/helpers/local-d1.ts";
 import { createTestAuthority } from "../test/helpers/test-authority.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -193,12 +194,7 @@ function bundleSize(outdir: string) {
 }
 
 async function applyMigrations(mf: Miniflare): Promise<void> {
-  const { unstable_splitSqlQuery } = await import("wrangler");
-  const db = await mf.getD1Database("DB");
-  for (const file of readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
-    const queries = unstable_splitSqlQuery(readFileSync(join(root, "migrations", file), "utf8"));
-    await db.batch(queries.map((q: string) => db.prepare(q)));
-  }
+  await applyMigrationFiles((await mf.getD1Database("DB")) as unknown as D1Database);
 }
 
 /** The one .js module a dry-run wrote (named after the entry point). */

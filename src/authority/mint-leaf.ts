@@ -110,6 +110,8 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
           created_at: ctx.now.toISOString(),
           revoked_at: null,
           revocation_reason: null,
+          renewed_by: null,
+          renewed_at: null,
         },
         auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
         ctx.keepAlive,

@@ -5,7 +5,7 @@
 import type { IssuerCount } from "../pki/ca-status.ts";
 import type { NamePolicy } from "../pki/name-policy.ts";
 
-export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "admin"] as const;
+export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "metrics", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** An API token as stored: never the token itself, only its SHA-256. */
@@ -39,9 +39,13 @@ export interface CertificateRecord {
   created_at: string;
   revoked_at: string | null;
   revocation_reason: string | null;
+  /** The serial of the later certificate with the same names and usage that renewed this one (it stays valid). */
+  renewed_by: string | null;
+  /** When that renewal was recorded. */
+  renewed_at: string | null;
 }
 
-export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused"] as const;
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert"] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {
@@ -71,6 +75,8 @@ export interface CertificateQuery {
   /** RFC 3339: only certificates that are active and expire at or before this time. */
   expiringBefore?: string | undefined;
   token?: string | undefined;
+  /** true: only certificates a later one renewed; false: only those not renewed. */
+  renewed?: boolean | undefined;
   /** Keyset cursor: rows strictly after this (created_at, serial) in newest-first order. */
   after?: { created_at: string; serial: string } | undefined;
   limit: number;
@@ -96,6 +102,55 @@ export interface RevokedEntry {
 /** ExecutionContext.waitUntil, where there is one. */
 export type KeepAlive = (work: Promise<unknown>) => void;
 
+/**
+ * Certificates by lifecycle state, disjoint: revoked (whatever its dates); expired (not revoked,
+ * past notAfter); renewed (neither, and a later certificate with its names and usage was recorded);
+ * active (none of these).
+ */
+export interface CertificateStateCounts {
+  active: number;
+  renewed: number;
+  revoked: number;
+  expired: number;
+}
+
+/** Running totals per token and key source (edgeca_issued_total, edgeca_revoked_total). */
+export interface IssuanceTotal {
+  token_name: string;
+  key_source: "generated" | "csr";
+  issued: number;
+  revoked: number;
+}
+
+/** An at-risk certificate: active, not renewed, expiring within a window. */
+export interface AtRiskCertificate {
+  serial: string;
+  hostnames: string[];
+  not_after: string;
+  token_name: string;
+  /** The leaf PEM (its subject CN is not a column). */
+  pem: string;
+}
+
+export interface LifecycleQuery {
+  now: string;
+  /** Cutoffs (RFC 3339): how many at-risk certificates expire by each. */
+  atRiskBefore: string[];
+  /** The at-risk certificates expiring by this time, soonest first, at most `limit`. */
+  listBefore: string;
+  limit: number;
+}
+
+export interface LifecycleSnapshot {
+  states: CertificateStateCounts;
+  /** One count per LifecycleQuery.atRiskBefore cutoff. */
+  atRisk: number[];
+  /** The soonest notAfter of an active, unrenewed certificate, whatever the window. */
+  nextExpiry: string | null;
+  soonest: AtRiskCertificate[];
+  totals: IssuanceTotal[];
+}
+
 export interface Ledger {
   /**
    * Records a certificate with its audit event; resolves once both are durable.
@@ -115,6 +170,28 @@ export interface Ledger {
   revocation(issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null>;
   /** Per issuing CA, the certificates active at `now` (not revoked, not expired), renewed ones counted apart; issuers with none are left out. */
   activeByIssuer(now: string): Promise<IssuerCount[]>;
+  /** Everything /metrics reports about certificates, read through indexes in one round trip. */
+  lifecycle(query: LifecycleQuery): Promise<LifecycleSnapshot>;
+}
+
+/** Which at-risk certificates were alerted on which UTC day (each at most once a day). */
+export interface ExpiryAlertLog {
+  /** At-risk certificates expiring by `before` not yet alerted on `day` (YYYY-MM-DD), soonest first. */
+  due(query: { now: string; before: string; day: string; limit: number }): Promise<AtRiskCertificate[]>;
+  markAlerted(serials: string[], day: string, at: string): Promise<void>;
+  /** Forgets days before `day` (housekeeping). */
+  purgeBefore(day: string): Promise<void>;
+}
+
+/** One expiry alert: a readable `text` (Slack, Mattermost and Teams incoming webhooks show it) and the data. */
+export interface ExpiryAlert {
+  text: string;
+  certificates: { serial: string; names: string[]; not_after: string; principal: string; days_left: number }[];
+}
+
+/** Where expiry alerts go (a webhook). Rejects with a message safe to log (never the URL) when delivery failed. */
+export interface AlertSink {
+  deliver(alert: ExpiryAlert): Promise<void>;
 }
 
 export interface AuditLog {

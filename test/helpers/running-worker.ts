@@ -17,10 +17,11 @@
  * test can restart the worker with other secrets on the same ledger (a CA
  * rotation is a sequence of secret changes); migrations are applied once.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { openLocalD1 } from "./local-d1.ts";
 import { createTestAuthority, type TestAuthority } from "./test-authority.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -63,13 +64,13 @@ export async function startRunningWorker(options: StartOptions = {}): Promise<Ru
   const persist = options.persistDir ?? join(scratch, "state");
   const secrets = Object.entries({ ...authority.bindings, ...options.bindings }).filter((e): e is [string, string] => e[1] !== undefined);
   const databaseId = "edgeca-interop-test";
-  const { unstable_startWorker, unstable_splitSqlQuery } = await import("wrangler");
+  const { unstable_startWorker } = await import("wrangler");
   let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
   try {
     mkdirSync(persist, { recursive: true });
     const migrated = join(persist, ".migrated");
     if (!existsSync(migrated)) {
-      await applyMigrations(join(persist, "v3", "d1"), databaseId, unstable_splitSqlQuery);
+      await applyMigrations(join(persist, "v3", "d1"), databaseId);
       writeFileSync(migrated, "");
     }
     worker = await unstable_startWorker({
@@ -121,22 +122,7 @@ export async function startRunningWorker(options: StartOptions = {}): Promise<Ru
 }
 
 /** Apply migrations/*.sql in name order to the local D1 database `id` under `d1Persist`. */
-async function applyMigrations(d1Persist: string, id: string, splitSqlQuery: (sql: string) => string[]): Promise<void> {
-  const dir = join(repoRoot, "migrations");
-  if (!existsSync(dir)) return;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort();
-  if (files.length === 0) return;
-  const { Miniflare } = await import("miniflare");
-  const mf = new Miniflare({ modules: true, script: "export default {}", d1Persist, d1Databases: { DB: id } });
-  try {
-    const db = await mf.getD1Database("DB");
-    for (const file of files) {
-      const queries = splitSqlQuery(readFileSync(join(dir, file), "utf8"));
-      await db.batch(queries.map((q) => db.prepare(q)));
-    }
-  } finally {
-    await mf.dispose();
-  }
+async function applyMigrations(d1Persist: string, id: string): Promise<void> {
+  const local = await openLocalD1({ persist: d1Persist, id });
+  await local.dispose();
 }

@@ -2,7 +2,8 @@
  * Group commit in real workerd (the worker tier runs with it off: its pool forces
  * no_handle_cross_request_promise_resolution). Concurrent issuances and refusals
  * against the running worker must each be recorded exactly once, with their audit
- * events, and every certificate handed out must be in the ledger.
+ * events, every certificate handed out must be in the ledger, and renewal marking
+ * must leave exactly one of many same-name certificates unrenewed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { post } from "../helpers/interop.ts";
@@ -38,6 +39,13 @@ describe("group commit under concurrency (real workerd)", () => {
 
     const listed = await getJson<{ certificates: { serial_number: string }[] }>(`/v1/certificates?hostname=${name}&limit=500`);
     expect(listed.certificates.map((c) => c.serial_number).sort()).toEqual([...serials].sort());
+    // Renewal marking inside the shared batches: exactly one of the 150 (the last recorded) is not renewed,
+    // and every other one was renewed by a certificate of the same run.
+    const current = await getJson<{ certificates: { serial_number: string }[] }>(`/v1/certificates?hostname=${name}&renewed=false`);
+    expect(current.certificates).toHaveLength(1);
+    const renewed = await getJson<{ certificates: { renewed_by: string }[] }>(`/v1/certificates?hostname=${name}&renewed=true&limit=500`);
+    expect(renewed.certificates).toHaveLength(149);
+    for (const r of renewed.certificates) expect(serials).toContain(r.renewed_by);
     for (const serial of serials.slice(0, 5)) expect((await getJson<{ serial_number: string }>(`/v1/certificates/${serial}`)).serial_number).toBe(serial);
 
     const audit = await getJson<{ events: { event: string; serial: string | null; status: number }[] }>("/v1/audit?limit=500");

@@ -125,6 +125,10 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
         status: z.enum(["active", "revoked", "expired"]).optional(),
         expiring_within: z.string().optional().meta({ description: 'Active certificates expiring within this duration, e.g. "30d"' }),
         token: z.string().optional().meta({ description: "The name of the token that obtained them" }),
+        renewed: z
+          .enum(["true", "false"])
+          .optional()
+          .meta({ description: "true: only certificates a later one with the same names and usage renewed; false: only those not renewed. With expiring_within, false lists the certificates at risk" }),
         limit: z.coerce.number().int().min(1).optional().meta({ description: `Page size (default 100, capped at ${MAX_PAGE})` }),
         cursor: z.string().optional().meta({ description: "next_cursor from the previous page" }),
       }),

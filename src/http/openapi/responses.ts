@@ -79,6 +79,8 @@ export const CertificateRecord = z
     created_at: Time,
     revoked_at: Time.nullable(),
     revocation_reason: z.enum(Object.keys(REVOCATION_REASONS) as [string, ...string[]]).nullable(),
+    renewed_by: Hex.nullable().meta({ description: "The serial of the later certificate with the same names and usage that renewed this one; it stays valid until it expires" }),
+    renewed_at: Time.nullable().meta({ description: "When that renewal was recorded" }),
     certificate: Pem.optional().meta({ description: "the leaf PEM (on GET by serial)" }),
   })
   .strict()

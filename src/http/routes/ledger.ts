@@ -53,6 +53,8 @@ function recordJson(r: CertificateRecord, now: Date, withPem: boolean) {
     created_at: r.created_at,
     revoked_at: r.revoked_at,
     revocation_reason: r.revocation_reason,
+    renewed_by: r.renewed_by,
+    renewed_at: r.renewed_at,
     ...(withPem ? { certificate: r.pem } : {}),
   };
 }
@@ -124,6 +126,8 @@ export const ledgerRoutes = new Hono<AppEnv>()
       if (d.ok) expiringBefore = new Date(now.getTime() + d.value * 1000).toISOString();
       else errors.push({ pointer: "expiring_within", detail: 'a duration such as "30d"' });
     }
+    const renewed = c.req.query("renewed");
+    if (renewed !== undefined && renewed !== "true" && renewed !== "false") errors.push({ pointer: "renewed", detail: "true or false" });
     if (errors.length) queryError(errors);
     const limit = parseLimit(c);
     const cursor = c.req.query("cursor");
@@ -132,6 +136,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
       status: status as CertificateStatus | undefined,
       expiringBefore,
       token: c.req.query("token"),
+      renewed: renewed === undefined ? undefined : renewed === "true",
       after: cursor ? decodeCursor(cursor, CertificateCursor()) : undefined,
       limit: limit + 1,
       now: now.toISOString(),
