@@ -231,11 +231,14 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     const s = await status();
     const byFp = Object.fromEntries(s.cas.map((c) => [c.sha256_fingerprint, c]));
     expect(s.previous).toBe(fingerprint(intA.certificatePem));
-    // leafA1, leafA2, the 1 h leaf and the runbook's general certificate (90 days) of the publish phase.
+    // leafA1, leafA2, the 1 h leaf and the runbook's general certificate (90 days) of the publish phase, all
+    // renewed since (each later certificate with the same names and usage renews the earlier: leafB and the
+    // runbook's general certificate under B): counted apart, and still blocking until revoked or expired.
     const generalA = await (await get(`/v1/certificates?status=active&limit=20`, authority.tokens.reader)).json() as { certificates: { issuer_fingerprint: string; not_after: string }[] };
     const latestA = generalA.certificates.filter((c) => c.issuer_fingerprint === fingerprint(intA.certificatePem)).map((c) => c.not_after).sort().pop();
-    expect(byFp[fingerprint(intA.certificatePem)]).toMatchObject({ role: "previous", active_certificates: 4, safe_to_retire: false, latest_not_after: latestA });
-    expect(byFp[fingerprint(rootA.certificatePem)]).toMatchObject({ role: "trust_anchor", served: true, active_certificates: 4, safe_to_retire: false });
+    expect(byFp[fingerprint(intA.certificatePem)]).toMatchObject({ role: "previous", active_certificates: 0, renewed_certificates: 4, safe_to_retire: false, latest_not_after: latestA });
+    expect(byFp[fingerprint(intA.certificatePem)]!.reason).toMatch(/^4 active certificates chain to it, the last expiring at .* \(4 of them renewed: revoke those once their successors are deployed\)$/);
+    expect(byFp[fingerprint(rootA.certificatePem)]).toMatchObject({ role: "trust_anchor", served: true, active_certificates: 0, renewed_certificates: 4, safe_to_retire: false });
     // leafB and the runbook's two renewals.
     expect(byFp[fingerprint(intB.certificatePem)]).toMatchObject({ role: "issuing", active_certificates: 3, safe_to_retire: false });
     expect(s.retire.safe).toBe(false);
@@ -243,7 +246,7 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
     expect(check.status, check.stderr).toBe(6);
     expect(check.stderr).toMatch(/edgeca test issuing CA A: 4 active certificates chain to it/);
     const table = await edgeca(["ca", "rotate", "status"], { env: cliEnv(worker!.url, authority.tokens.reader) });
-    expect(table.stdout).toMatch(/^previous\s+no\s+4\s+0\s/m);
+    expect(table.stdout).toMatch(/^previous\s+no\s+0\s+4\s/m);
   });
 
   it("switch: each issuer's CRL is signed by that issuer; verify checks revocation against A for A's leaf", async () => {
@@ -319,9 +322,9 @@ describe("CA rotation: publish → switch → retire, then an intermediate-only 
 
     const s = await status();
     const root = s.cas.find((c) => c.sha256_fingerprint === fingerprint(rootB.certificatePem))!;
-    // leafB and the runbook's two renewals under B, and leafB2.
-    expect(root).toMatchObject({ active_certificates: 4, safe_to_retire: false, reason: "the issuing CA chains to it" });
-    expect(s.cas.find((c) => c.role === "previous")).toMatchObject({ active_certificates: 3, safe_to_retire: false });
+    // leafB (renewed by leafB2, same name), the runbook's two certificates under B, and leafB2.
+    expect(root).toMatchObject({ active_certificates: 3, renewed_certificates: 1, safe_to_retire: false, reason: "the issuing CA chains to it" });
+    expect(s.cas.find((c) => c.role === "previous")).toMatchObject({ active_certificates: 2, renewed_certificates: 1, safe_to_retire: false });
     expect((await checkRetire()).status).toBe(6);
     await revokeAllOf(intB);
     expect((await checkRetire()).status).toBe(0);
