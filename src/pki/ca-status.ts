@@ -4,7 +4,7 @@
  * CA, and `now`. It says which CA may leave the configuration (retire phase)
  * and warns about states that break relying parties later.
  */
-import type { CaRole, CaWarning, KnownCa } from "./certificate-authority.ts";
+import type { CaWarning, KnownCa } from "./certificate-authority.ts";
 import { formatDuration } from "./duration.ts";
 
 /** Active (not revoked, not expired) certificates of one issuing CA, from the ledger. */
@@ -18,13 +18,7 @@ export interface IssuerCount {
   latest_not_after: string | null;
 }
 
-export interface CaStatusEntry {
-  role: CaRole;
-  subject: string | null;
-  sha256_fingerprint: string;
-  not_before: string | null;
-  not_after: string | null;
-  served: boolean;
+export interface CaStatusEntry extends Omit<KnownCa, "issuers" | "anchored"> {
   active_certificates: number;
   renewed_certificates: number;
   latest_not_after: string | null;

@@ -145,26 +145,18 @@ async function plan(v: Record<string, string | boolean | undefined>, io: Io, jso
   mkdirSync(next, { recursive: true, mode: 0o700 });
   const written: string[] = [];
 
-  let certPem: string;
-  let keyPem: string;
+  // The CA that signs the next intermediate (the current root, or the new one), if there is to be one.
+  let parent: { certificate: InstanceType<typeof x509.X509Certificate>; privateKey: CryptoKey; keyAlgorithm: KeyAlgorithm; pem: string } | null = null;
   let newRootPem: string | null = null;
+  let certPem = "";
+  let keyPem = "";
   if (v["intermediate-only"]) {
     const rootPem = read((v["root-cert"] as string | undefined) ?? join(dir, "root.crt"), "the current root, --root-cert");
     const rootKeyPem = read((v["root-key"] as string | undefined) ?? join(dir, "root.key"), "the current root's key, --root-key");
     // The root is checked like an issuing CA (key match, CA, keyCertSign); the switch check below proves it is the served one.
     const root = await loadCertificateAuthority({ certPem: rootPem, keyPem: rootKeyPem }, now);
     if (!root.ok) throw new CliError(`the root in --root-cert/--root-key does not load: ${describeCaProblem(root.error)}`);
-    const inter = await createIntermediateCa(
-      { certificate: new x509.X509Certificate(root.value.der), privateKey: root.value.signingKey, keyAlgorithm: root.value.keyAlgorithm as KeyAlgorithm },
-      { subject: intermediateSubject, keyAlgorithm: alg, notBefore, notAfter: years("intermediate-years") },
-    ).catch((e: Error) => {
-      throw new CliError(`cannot create the intermediate: ${e.message}`);
-    });
-    certPem = inter.certificatePem + rootPem;
-    keyPem = inter.privateKeyPem;
-    writeFileSync(join(next, "intermediate.crt"), inter.certificatePem);
-    writeSecretFile(join(next, "intermediate.key"), inter.privateKeyPem);
-    written.push(`${next}/intermediate.crt`, `${next}/intermediate.key (0600)`);
+    parent = { certificate: new x509.X509Certificate(root.value.der), privateKey: root.value.signingKey, keyAlgorithm: root.value.keyAlgorithm as KeyAlgorithm, pem: rootPem };
   } else {
     const root = await createRootCa({ subject: (v.subject as string | undefined) ?? `CN=edgeca root CA ${month(now)}`, keyAlgorithm: alg, notBefore, notAfter: years("years") }).catch((e: Error) => {
       throw new CliError(`cannot create the root: ${e.message}`);
@@ -173,21 +165,20 @@ async function plan(v: Record<string, string | boolean | undefined>, io: Io, jso
     writeFileSync(join(next, "root.crt"), root.certificatePem);
     writeSecretFile(join(next, "root.key"), root.privateKeyPem);
     written.push(`${next}/root.crt`, `${next}/root.key (0600: keep it offline)`);
+    certPem = root.certificatePem;
+    keyPem = root.privateKeyPem;
     // Mirror the current shape: an intermediate under the root when the current issuing CA is one.
-    if (current.value.chainPem !== "") {
-      const inter = await createIntermediateCa(
-        { certificate: root.certificate, privateKey: root.keys.privateKey, keyAlgorithm: alg },
-        { subject: intermediateSubject, keyAlgorithm: alg, notBefore, notAfter: years("intermediate-years") },
-      );
-      writeFileSync(join(next, "intermediate.crt"), inter.certificatePem);
-      writeSecretFile(join(next, "intermediate.key"), inter.privateKeyPem);
-      written.push(`${next}/intermediate.crt`, `${next}/intermediate.key (0600)`);
-      certPem = inter.certificatePem + root.certificatePem;
-      keyPem = inter.privateKeyPem;
-    } else {
-      certPem = root.certificatePem;
-      keyPem = root.privateKeyPem;
-    }
+    if (current.value.chainPem !== "") parent = { certificate: root.certificate, privateKey: root.keys.privateKey, keyAlgorithm: alg, pem: root.certificatePem };
+  }
+  if (parent) {
+    const inter = await createIntermediateCa(parent, { subject: intermediateSubject, keyAlgorithm: alg, notBefore, notAfter: years("intermediate-years") }).catch((e: Error) => {
+      throw new CliError(`cannot create the intermediate: ${e.message}`);
+    });
+    writeFileSync(join(next, "intermediate.crt"), inter.certificatePem);
+    writeSecretFile(join(next, "intermediate.key"), inter.privateKeyPem);
+    written.push(`${next}/intermediate.crt`, `${next}/intermediate.key (0600)`);
+    certPem = inter.certificatePem + parent.pem;
+    keyPem = inter.privateKeyPem;
   }
 
   const publishTrust = newRootPem ? currentTrust + newRootPem : currentTrust;
