@@ -60,6 +60,7 @@ export function createApp() {
     "/v1/certificates/:serial": "GET, HEAD",
     "/v1/certificates/:serial/revoke": "POST",
     "/v1/ca": "GET, HEAD",
+    "/v1/ca/status": "GET, HEAD",
     "/v1/crl": "GET, HEAD",
     "/v1/audit": "GET, HEAD",
     "/v1/verify": "POST",

@@ -13,6 +13,10 @@ export interface Env {
   CA_CERT?: string;
   /** Trust anchors served as ca.crt (PEM); defaults to CA_CERT's self-signed last certificate. */
   CA_TRUST?: string;
+  /** The issuing CA before the last switch (same form as CA_CERT): still signs the CRL of what it issued (rotation, README). */
+  CA_PREVIOUS_CERT?: string;
+  /** CA_PREVIOUS_CERT's private key, PKCS#8 PEM (secret). */
+  CA_PREVIOUS_KEY?: string;
   /** JSON list of API tokens (hashes only), see src/store/secret-tokens.ts. */
   API_TOKENS?: string;
   /** Longest lifetime a certificate may have, e.g. "397d". */

@@ -144,7 +144,7 @@ async function signLeaf(ctx: AuthorityContext, req: LeafRequest): Promise<Omit<I
     publicKeyAlgorithm: req.publicKeyAlgorithm,
     notBefore: validity.value.notBefore,
     notAfter: validity.value.notAfter,
-    crlDistributionPoint: ctx.config.publicUrl ? `${ctx.config.publicUrl}/v1/crl` : undefined,
+    crlDistributionPoint: ctx.config.publicUrl ? crlDistributionPoint(ctx.config.publicUrl, ctx.ca.fingerprint) : undefined,
   };
   const der = await signLeafCertificate(ctx.ca, template);
   const problems = await checkLeafCertificate(der, ctx.ca, template);
@@ -165,6 +165,15 @@ async function signLeaf(ctx: AuthorityContext, req: LeafRequest): Promise<Omit<I
     keyAlgorithm: req.publicKeyAlgorithm,
     usages: req.usages,
   };
+}
+
+/**
+ * The CRL of the CA that signed the certificate, named by that CA's fingerprint, so the URL
+ * stays right after a rotation switches /v1/crl to the next CA (RFC 5280 §4.2.1.13: the DP
+ * must lead to a CRL of the certificate's issuer).
+ */
+export function crlDistributionPoint(publicUrl: string, issuerFingerprint: string): string {
+  return `${publicUrl}/v1/crl?issuer=${issuerFingerprint}`;
 }
 
 function toSerialHex(serial: Uint8Array): string {

@@ -17,6 +17,8 @@ export const EXIT = {
   invalid: 4,
   /** `ca --pin`: no certificate in the trust bundle has a pinned fingerprint. */
   pinMismatch: 5,
+  /** `ca rotate check`: the phase is not safe yet (something still depends on the old CA). */
+  notSafe: 6,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -17,6 +17,7 @@ Commands:
   ca             fetch the trust bundle (ca.crt), optionally pinned to a fingerprint
   verify         ask the service whether a chain is valid for a name and usage
   ca init        create or import the CA (writes .edgeca/ and .dev.vars)
+  ca rotate      rotate the CA: plan (offline), status, check --phase retire
   token create   make an API token and its API_TOKENS entry
 
 Run edgeca <command> --help for a command's options. Docs: docs/kuma.md (one recipe per Kuma override).
@@ -30,7 +31,8 @@ Exit codes:
   2  usage error
   3  renew: not due, nothing done
   4  verify: the chain is not valid
-  5  ca --pin: no certificate in the trust bundle has a pinned fingerprint`;
+  5  ca --pin: no certificate in the trust bundle has a pinned fingerprint
+  6  ca rotate check: the phase is not safe yet`;
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
@@ -40,6 +42,7 @@ const issueCommand: Command = async (a, io) => (await import("./commands/issue.t
 const renewCommand: Command = async (a, io) => (await import("./commands/renew.ts")).renewCommand(a, io);
 const verifyCommand: Command = async (a, io) => (await import("./commands/verify.ts")).verifyCommand(a, io);
 const caCommand: Command = async (a, io) => (await import("./commands/ca.ts")).caCommand(a, io);
+const caRotateCommand: Command = async (a, io) => (await import("./commands/ca-rotate.ts")).caRotateCommand(a, io);
 const caInitCommand: Command = async (a, io) => (await import("./commands/ca-init.ts")).caInitCommand(a, io);
 const tokenCreateCommand: Command = async (a, io) => (await import("./commands/token-create.ts")).tokenCreateCommand(a, io);
 
@@ -95,6 +98,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "ca":
         if (sub === "init") {
           command = caInitCommand;
+          args = rest(first, second);
+        } else if (sub === "rotate") {
+          command = caRotateCommand;
           args = rest(first, second);
         } else command = caCommand;
         break;

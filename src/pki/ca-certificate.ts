@@ -26,6 +26,8 @@ export interface CaCertificateOptions {
   keyAlgorithm: KeyAlgorithm;
   notBefore: Date;
   notAfter: Date;
+  /** An existing key pair (extractable) to certify again; a new one by default. */
+  keys?: CryptoKeyPair;
 }
 
 async function generateCaKeys(alg: KeyAlgorithm): Promise<CryptoKeyPair> {
@@ -45,7 +47,7 @@ async function finish(cert: InstanceType<typeof x509.X509Certificate>, keys: Cry
 
 /** Creates a self-signed root CA. */
 export async function createRootCa(options: CaCertificateOptions): Promise<CaKeyAndCertificate> {
-  const keys = await generateCaKeys(options.keyAlgorithm);
+  const keys = options.keys ?? (await generateCaKeys(options.keyAlgorithm));
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: toHex(randomSerialNumber()),
@@ -69,7 +71,7 @@ export async function createIntermediateCa(
   issuer: { certificate: InstanceType<typeof x509.X509Certificate>; privateKey: CryptoKey; keyAlgorithm: KeyAlgorithm },
   options: CaCertificateOptions,
 ): Promise<CaKeyAndCertificate> {
-  const keys = await generateCaKeys(options.keyAlgorithm);
+  const keys = options.keys ?? (await generateCaKeys(options.keyAlgorithm));
   const issuerSki = issuer.certificate.getExtension(x509.SubjectKeyIdentifierExtension) ?? (await x509.SubjectKeyIdentifierExtension.create(issuer.certificate.publicKey));
   const notAfter = options.notAfter > issuer.certificate.notAfter ? issuer.certificate.notAfter : options.notAfter;
   const cert = await x509.X509CertificateGenerator.create({

@@ -2,9 +2,10 @@
  * Storage interfaces the authority depends on. Implementations live beside
  * this file (secrets today; KV and D1 as they are added).
  */
+import type { IssuerCount } from "../pki/ca-status.ts";
 import type { NamePolicy } from "../pki/name-policy.ts";
 
-export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "admin"] as const;
+export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "metrics", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** An API token as stored: never the token itself, only its SHA-256. */
@@ -44,7 +45,7 @@ export interface CertificateRecord {
   renewed_at: string | null;
 }
 
-export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused"] as const;
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert"] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {
@@ -101,6 +102,55 @@ export interface RevokedEntry {
 /** ExecutionContext.waitUntil, where there is one. */
 export type KeepAlive = (work: Promise<unknown>) => void;
 
+/**
+ * Certificates by lifecycle state, disjoint: revoked (whatever its dates); expired (not revoked,
+ * past notAfter); renewed (neither, and a later certificate with its names and usage was recorded);
+ * active (none of these).
+ */
+export interface CertificateStateCounts {
+  active: number;
+  renewed: number;
+  revoked: number;
+  expired: number;
+}
+
+/** Running totals per token and key source (edgeca_issued_total, edgeca_revoked_total). */
+export interface IssuanceTotal {
+  token_name: string;
+  key_source: "generated" | "csr";
+  issued: number;
+  revoked: number;
+}
+
+/** An at-risk certificate: active, not renewed, expiring within a window. */
+export interface AtRiskCertificate {
+  serial: string;
+  hostnames: string[];
+  not_after: string;
+  token_name: string;
+  /** The leaf PEM (its subject CN is not a column). */
+  pem: string;
+}
+
+export interface LifecycleQuery {
+  now: string;
+  /** Cutoffs (RFC 3339): how many at-risk certificates expire by each. */
+  atRiskBefore: string[];
+  /** The at-risk certificates expiring by this time, soonest first, at most `limit`. */
+  listBefore: string;
+  limit: number;
+}
+
+export interface LifecycleSnapshot {
+  states: CertificateStateCounts;
+  /** One count per LifecycleQuery.atRiskBefore cutoff. */
+  atRisk: number[];
+  /** The soonest notAfter of an active, unrenewed certificate, whatever the window. */
+  nextExpiry: string | null;
+  soonest: AtRiskCertificate[];
+  totals: IssuanceTotal[];
+}
+
 export interface Ledger {
   /**
    * Records a certificate with its audit event; resolves once both are durable.
@@ -118,6 +168,30 @@ export interface Ledger {
    * per-isolate snapshot at most REVOCATION_SNAPSHOT_MS old; a revocation in this isolate is seen at once.
    */
   revocation(issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null>;
+  /** Per issuing CA, the certificates active at `now` (not revoked, not expired), renewed ones counted apart; issuers with none are left out. */
+  activeByIssuer(now: string): Promise<IssuerCount[]>;
+  /** Everything /metrics reports about certificates, read through indexes in one round trip. */
+  lifecycle(query: LifecycleQuery): Promise<LifecycleSnapshot>;
+}
+
+/** Which at-risk certificates were alerted on which UTC day (each at most once a day). */
+export interface ExpiryAlertLog {
+  /** At-risk certificates expiring by `before` not yet alerted on `day` (YYYY-MM-DD), soonest first. */
+  due(query: { now: string; before: string; day: string; limit: number }): Promise<AtRiskCertificate[]>;
+  markAlerted(serials: string[], day: string, at: string): Promise<void>;
+  /** Forgets days before `day` (housekeeping). */
+  purgeBefore(day: string): Promise<void>;
+}
+
+/** One expiry alert: a readable `text` (Slack, Mattermost and Teams incoming webhooks show it) and the data. */
+export interface ExpiryAlert {
+  text: string;
+  certificates: { serial: string; names: string[]; not_after: string; principal: string; days_left: number }[];
+}
+
+/** Where expiry alerts go (a webhook). Rejects with a message safe to log (never the URL) when delivery failed. */
+export interface AlertSink {
+  deliver(alert: ExpiryAlert): Promise<void>;
 }
 
 export interface AuditLog {

@@ -90,6 +90,13 @@ export async function runScenarios(base: string, tokens: Tokens): Promise<Scenar
   await call("getCrl", "/v1/crl");
   await call("getCrl", "/v1/crl?format=pem");
   await call("getCrl", "/v1/crl?format=xml");
+  const issuing = ((await call("getHealth", "/healthz")).body as { ca: { sha256_fingerprint: string } }).ca.sha256_fingerprint;
+  await call("getCrl", `/v1/crl?issuer=${issuing}`);
+  await call("getCrl", `/v1/crl?issuer=${"0".repeat(64)}`);
+  await call("getCaStatus", "/v1/ca/status", { token: tokens.reader });
+  await call("getCaStatus", "/v1/ca/status?at=2030-01-01T00:00:00Z", { token: tokens.reader });
+  await call("getCaStatus", "/v1/ca/status?at=tomorrow", { token: tokens.reader });
+  await call("getCaStatus", "/v1/ca/status", {});
   const ca = await call("getTrustBundle", "/v1/ca");
   await call("getTrustBundle", "/v1/ca?format=json");
   await call("getTrustBundle", "/v1/ca?format=xml");

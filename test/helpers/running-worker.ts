@@ -13,8 +13,11 @@
  * Storage: the D1 binding `DB` is a fresh database in a temp persistence dir
  * (never the developer's .wrangler/state), with migrations/*.sql applied first,
  * the way `wrangler d1 execute --local` does it (a Miniflare on the same dir).
+ * With `persistDir`, the state lives there instead and outlives stop(), so a
+ * test can restart the worker with other secrets on the same ledger (a CA
+ * rotation is a sequence of secret changes); migrations are applied once.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +40,15 @@ export interface RunningWorker {
  * Start the worker and wait until /healthz reports the test CA.
  * Throws if the worker answers with another CA (e.g. bindings from .dev.vars won).
  */
-export async function startRunningWorker(options: { authority?: TestAuthority } = {}): Promise<RunningWorker> {
+export interface StartOptions {
+  authority?: TestAuthority;
+  /** Keep D1 state here (created if missing, never deleted): a restart with the same dir sees the same ledger. */
+  persistDir?: string;
+  /** Secrets on top of (or, with undefined, instead of) the authority's bindings, e.g. CA_TRUST or CA_PREVIOUS_CERT. */
+  bindings?: Record<string, string | undefined>;
+}
+
+export async function startRunningWorker(options: StartOptions = {}): Promise<RunningWorker> {
   // Keep wrangler offline and quiet in tests and CI.
   process.env.WRANGLER_SEND_METRICS = "false";
   process.env.CI ??= "true";
@@ -50,12 +61,18 @@ export async function startRunningWorker(options: { authority?: TestAuthority } 
   const emptyEnvFile = join(scratch, "empty.env");
   writeFileSync(emptyEnvFile, "");
 
-  const persist = join(scratch, "state");
+  const persist = options.persistDir ?? join(scratch, "state");
+  const secrets = Object.entries({ ...authority.bindings, ...options.bindings }).filter((e): e is [string, string] => e[1] !== undefined);
   const databaseId = "edgeca-interop-test";
   const { unstable_startWorker } = await import("wrangler");
   let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
   try {
-    await applyMigrations(join(persist, "v3", "d1"), databaseId);
+    mkdirSync(persist, { recursive: true });
+    const migrated = join(persist, ".migrated");
+    if (!existsSync(migrated)) {
+      await applyMigrations(join(persist, "v3", "d1"), databaseId);
+      writeFileSync(migrated, "");
+    }
     worker = await unstable_startWorker({
       config: join(repoRoot, "wrangler.toml"),
       entrypoint: join(repoRoot, "src", "index.ts"),
@@ -63,7 +80,7 @@ export async function startRunningWorker(options: { authority?: TestAuthority } 
       sendMetrics: false,
       bindings: {
         // Every secret the test authority provides (CA_CERT, CA_KEY, API_TOKENS, …), as `wrangler secret put` would.
-        ...Object.fromEntries(Object.entries(authority.bindings).map(([name, value]) => [name, { type: "secret_text" as const, value }])),
+        ...Object.fromEntries(secrets.map(([name, value]) => [name, { type: "secret_text" as const, value }])),
         DB: { type: "d1", database_id: databaseId },
       },
       dev: {

@@ -61,6 +61,8 @@ export function makeToolDir(parent: string, fakes: Record<string, string> = {}):
   // The fakes are extension-less CommonJS scripts: say so, whatever package.json a parent of the temp dir may hold.
   writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
   symlinkSync(BIN, join(dir, "edgeca"));
+  // The fakes are CommonJS scripts: pin that, whatever package.json a parent of the temp dir may hold.
+  writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
   for (const [name, script] of Object.entries(fakes)) {
     writeFileSync(join(dir, name), script);
     chmodSync(join(dir, name), 0o755);

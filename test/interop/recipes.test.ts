@@ -16,58 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, opensslVerify, sClient, startTlsServer, tlsHandshake } from "../helpers/interop.ts";
 import { type RunningWorker, startRunningWorker } from "../helpers/running-worker.ts";
 import { cliEnv, makeToolDir, REPO, sh } from "./cli-harness.ts";
-
-/** The recipes of docs/kuma.md by id, blocks of one id joined in order. */
-export function recipes(markdown: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of markdown.matchAll(/^```sh recipe=([a-z0-9-]+)\n([\s\S]*?)^```$/gm)) {
-    out.set(m[1]!, (out.get(m[1]!) ?? "") + m[2]!);
-  }
-  return out;
-}
-
-const FAKE_KUBECTL = `#!/usr/bin/env node
-// Recording kubectl: apply -f / create secret write each Secret's data, decoded, to
-// $KUBE_STATE/<namespace>/<name>/<key>, as a volume mount would show it.
-const fs = require("node:fs"), path = require("node:path");
-const { createRequire } = require("node:module");
-const YAML = createRequire(${JSON.stringify(join(REPO, "package.json"))})("yaml");
-const state = process.env.KUBE_STATE, args = process.argv.slice(2);
-fs.appendFileSync(path.join(state, "kubectl.log"), JSON.stringify(args) + "\\n");
-const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
-const save = (ns, name, type, data) => {
-  const dir = path.join(state, ns, name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, ".type"), type);
-  for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(dir, k), v);
-  console.log("secret/" + name + " configured");
-};
-if (args[0] === "apply") {
-  const f = opt("-f");
-  const text = fs.readFileSync(f === "-" ? 0 : f, "utf8");
-  const docs = YAML.parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
-  if (docs.length === 0) { console.error("error: no objects passed to apply"); process.exit(1); }
-  for (const d of docs) {
-    if (d.kind !== "Secret") continue;
-    save(d.metadata.namespace ?? "default", d.metadata.name, d.type ?? "Opaque",
-      Object.fromEntries(Object.entries(d.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")])));
-  }
-} else if (args[0] === "create" && args[1] === "secret") {
-  const data = {};
-  for (const a of args) {
-    const m = /^--from-file=(?:([^=]+)=)?(.+)$/.exec(a);
-    if (m) data[m[1] ?? path.basename(m[2])] = fs.readFileSync(m[2]);
-    const c = /^--(cert|key)=(.+)$/.exec(a);
-    if (c) data[c[1] === "cert" ? "tls.crt" : "tls.key"] = fs.readFileSync(c[2]);
-  }
-  save(opt("-n") ?? opt("--namespace") ?? "default", args[3], args[2] === "tls" ? "kubernetes.io/tls" : "Opaque", data);
-}
-`;
-
-const FAKE_HELM = `#!/usr/bin/env bash
-# Recording helm: one JSON array of arguments per call.
-node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@" >> "$KUBE_STATE/helm.log"
-`;
+import { FAKE_HELM, FAKE_KUBECTL, recipes, ROTATION_RECIPES } from "./recipe-harness.ts";
 
 let worker: RunningWorker;
 let allRecipes: Map<string, string>;
@@ -185,7 +134,8 @@ function decodeCaBundle(value: string | undefined): string {
 describe("docs/kuma.md recipes", () => {
   it("every recipe in the doc has a test here", () => {
     expect([...allRecipes.keys()].sort()).toEqual(
-      ["api-server-kubernetes", "api-server-universal", "dp-universal", "dp-universal-curl", "general-kubernetes", "kds-global", "kds-global-curl", "kds-kubernetes", "mads", "mads-kubernetes", "webhook"].sort(),
+      // The rotation runbook's recipes run in test/interop/rotation.test.ts, each in its phase.
+      ["api-server-kubernetes", "api-server-universal", "dp-universal", "dp-universal-curl", "general-kubernetes", "kds-global", "kds-global-curl", "kds-kubernetes", "mads", "mads-kubernetes", "webhook", ...ROTATION_RECIPES].sort(),
     );
   });
 

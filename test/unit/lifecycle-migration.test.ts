@@ -90,11 +90,12 @@ describe("migration 0003 on an existing ledger", () => {
       { token_name: "pipeline", key_source: "generated", issued: 7, revoked: 1 },
     ]);
     await insert(local.db, { serial: "n1", hostnames: ["new.example.com"], created: 0, token: "fresh", source: "csr" });
+    await insert(local.db, { serial: "n2", hostnames: ["new.example.com"], created: -2, token: "fresh", source: "csr", revoked: true });
     await local.db.prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = 'superseded' WHERE serial = 'a3'").bind(at(0)).run();
     // Revoking again (another reason, or the same row) does not count twice.
     await local.db.prepare("UPDATE certificates SET revocation_reason = 'keyCompromise', revoked_at = ? WHERE serial = 'a3'").bind(at(0)).run();
     expect(await counts()).toEqual([
-      { token_name: "fresh", key_source: "csr", issued: 1, revoked: 0 },
+      { token_name: "fresh", key_source: "csr", issued: 2, revoked: 1 },
       { token_name: "other", key_source: "csr", issued: 1, revoked: 0 },
       { token_name: "pipeline", key_source: "generated", issued: 7, revoked: 2 },
     ]);

@@ -26,6 +26,7 @@ describe("openapi.yaml", () => {
       "POST /v1/certificates/{serial}/revoke": "revoke",
       "GET /v1/crl": "public",
       "GET /v1/ca": "public",
+      "GET /v1/ca/status": "read",
       "POST /v1/verify": "verify",
       "GET /v1/audit": "admin",
       "GET /healthz": "public",

@@ -11,7 +11,7 @@ import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
 import { MAX_PAGE, RevokeBody } from "../routes/ledger.ts";
 import { VerifyBody } from "../routes/verify.ts";
 import { IssueCertificateBody, SignCsrBody } from "../schemas.ts";
-import { AuditList, CertificateList, CertificateRecord, Health, IssuedCertificate, Problem, TrustBundleJson, VerifyReport } from "./responses.ts";
+import { AuditList, CaStatus, CertificateList, CertificateRecord, Health, IssuedCertificate, Problem, TrustBundleJson, VerifyReport } from "./responses.ts";
 
 /** Examples keyed by operationId, then "status media-type" (see scripts/capture-examples.ts). */
 export type CapturedExamples = Record<string, Record<string, unknown>>;
@@ -33,6 +33,7 @@ function problems(...statuses: number[]): Responses {
   return out;
 }
 
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const bearer = (scope: string) => [{ bearer: [scope] }];
 const authProblems = () => problems(401, 403);
 /** Every /v1 route is rate limited (429) and can meet a misconfigured or failing backend (503). */
@@ -171,14 +172,37 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     operationId: "getCrl",
     security: [],
     tags: ["trust"],
-    summary: "The CRL of the issuing CA (RFC 5280 §5)",
-    request: { query: z.object({ format: z.enum(["der", "pem"]).optional() }) },
+    summary: "The CRL of the issuing CA, or of the previous one (RFC 5280 §5)",
+    request: {
+      query: z.object({
+        format: z.enum(["der", "pem"]).optional(),
+        issuer: Hex64.optional().meta({
+          description: "SHA-256 fingerprint of the issuing CA whose CRL is wanted: the current one or, until it is retired, the previous one (CA_PREVIOUS_CERT). Certificates carry it in their distribution point when PUBLIC_URL is set.",
+        }),
+      }),
+    },
     responses: {
       200: {
         description: "A v2 CRL signed by the CA",
         content: { "application/pkix-crl": { schema: z.string().meta({ format: "binary" }) }, "application/x-pem-file": { schema: z.string() } },
       },
+      ...problems(400, 404),
+      ...serverProblems(),
+    },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/v1/ca/status",
+    operationId: "getCaStatus",
+    tags: ["trust"],
+    summary: "Every CA edgeca knows, what depends on it, and whether a rotation may retire it",
+    security: bearer("read"),
+    request: { query: z.object({ at: z.string().optional().meta({ format: "date-time", description: "Count what is still active at this time instead of now" }) }) },
+    responses: {
+      200: { description: "The status of each CA and the warnings", content: { "application/json": { schema: CaStatus } } },
       ...problems(400),
+      ...authProblems(),
       ...serverProblems(),
     },
   });
@@ -244,7 +268,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     operationId: "getHealth",
     security: [],
     tags: ["service"],
-    summary: "Service health and the CA's fingerprint and expiry",
+    summary: "Service health, the CA's fingerprint and expiry, and rotation warnings (still 200)",
     responses: { 200: { description: "Healthy", content: { "application/json": { schema: Health } } }, ...problems(500, 503) },
   });
 

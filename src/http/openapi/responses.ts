@@ -10,6 +10,7 @@ import { VERIFY_ERROR_CODES } from "../../authority/verify-chain.ts";
 import { KEY_ALGORITHMS } from "../../pki/keys.ts";
 import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
 import { REVOCATION_REASONS } from "../../pki/crl.ts";
+import { CA_ROLES } from "../../pki/certificate-authority.ts";
 
 const ERROR_CODES = Object.keys(ERROR_TABLE) as [keyof typeof ERROR_TABLE, ...(keyof typeof ERROR_TABLE)[]];
 const Time = z.string().meta({ format: "date-time", example: "2026-11-28T12:00:00.000Z" });
@@ -151,11 +152,57 @@ export const TrustBundleJson = z
   .strict()
   .meta({ id: "TrustBundle" });
 
+export const CaWarning = z
+  .object({
+    code: z.string().meta({
+      description:
+        "chain_not_served, issuer_not_configured, issuing_ca_expires_soon, previous_unused, previous_incomplete, ledger_unavailable (healthz); the list may grow, so treat unknown codes as warnings",
+    }),
+    message: z.string(),
+    sha256_fingerprint: Hex.optional().meta({ description: "The CA the warning is about" }),
+  })
+  .strict()
+  .meta({ id: "CaWarning", description: "Something an operator should fix; the service keeps working" });
+
 export const Health = z
   .object({
     status: z.literal("ok"),
     ca: z.object({ subject: z.string(), sha256_fingerprint: Hex, key_algorithm: z.string(), not_after: Time }).strict(),
+    previous_ca: z.object({ subject: z.string(), sha256_fingerprint: Hex, not_after: Time }).strict().nullable().meta({ description: "CA_PREVIOUS_CERT, between a rotation's switch and retire" }),
     trust_anchors: z.number().int(),
+    warnings: z.array(CaWarning),
   })
   .strict()
   .meta({ id: "Health" });
+
+export const CaStatus = z
+  .object({
+    at: Time.meta({ description: "The time the counts are for (now, or the `at` query)" }),
+    issuing: Hex.meta({ description: "SHA-256 fingerprint of the issuing CA (CA_CERT)" }),
+    previous: Hex.nullable().meta({ description: "SHA-256 fingerprint of the previous issuing CA (CA_PREVIOUS_CERT), while configured" }),
+    validity_limit: z.literal("refuse").meta({ description: "A request for a certificate that would outlive the issuing CA is refused (ca_validity_exceeded), never shortened" }),
+    retire: z
+      .object({ safe: z.boolean(), blocking: z.array(z.string()).meta({ description: "Each CA outside the issuing chain that something still depends on, and why" }) })
+      .strict()
+      .meta({ description: "Whether the retire phase (the old root leaves CA_TRUST, CA_PREVIOUS_* removed) is safe now" }),
+    cas: z.array(
+      z
+        .object({
+          role: z.enum(CA_ROLES),
+          subject: z.string().nullable().meta({ description: "null for an issuer known only from the ledger" }),
+          sha256_fingerprint: Hex,
+          not_before: Time.nullable(),
+          not_after: Time.nullable(),
+          served: z.boolean().meta({ description: "In ca.crt (GET /v1/ca)" }),
+          active_certificates: z.number().int().meta({ description: "Not revoked, not expired, not renewed, chaining to this CA" }),
+          renewed_certificates: z.number().int().meta({ description: "Active but already renewed" }),
+          latest_not_after: Time.nullable(),
+          safe_to_retire: z.boolean(),
+          reason: z.string().nullable().meta({ description: "Why it is not safe to retire" }),
+        })
+        .strict(),
+    ),
+    warnings: z.array(CaWarning),
+  })
+  .strict()
+  .meta({ id: "CaStatus" });

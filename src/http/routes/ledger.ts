@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import { lazySchema, z, type ZodType } from "../zod.ts";
-import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
+import { issuerByFingerprint, requireCaSet } from "../../authority/certificate-authority.ts";
 import { currentCrl } from "../../authority/certificate-revocation-list.ts";
 import { revokeCertificate } from "../../authority/revoke-certificate.ts";
 import { ApiError, type FieldError } from "../../errors.ts";
@@ -12,6 +12,7 @@ import { toBase64Url, utf8 } from "../../pki/bytes.ts";
 import { REVOCATION_REASONS } from "../../pki/crl.ts";
 import { parseDuration } from "../../pki/duration.ts";
 import { encodePem } from "../../pki/pem.ts";
+import type { CaSet, CertificateAuthority } from "../../pki/certificate-authority.ts";
 import type { CertificateRecord, CertificateStatus } from "../../store/types.ts";
 import { requestMeta, requireConfig, requireStores } from "../context.ts";
 import { requireScope } from "../middleware/auth.ts";
@@ -91,6 +92,20 @@ function parseTime(c: Context<AppEnv>, name: string): string | undefined {
   return new Date(t).toISOString();
 }
 
+/**
+ * The CA whose CRL is asked for: the issuing one by default, else the one
+ * named by `issuer` (SHA-256 of its certificate, as in the distribution point
+ * of the certificates it signed), while it is configured.
+ */
+function crlIssuer(set: CaSet, issuer: string | undefined): CertificateAuthority {
+  if (issuer === undefined) return set.issuing;
+  const fp = issuer.replace(/:/g, "").toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(fp)) queryError([{ pointer: "issuer", detail: "the SHA-256 fingerprint of an issuing CA certificate, 64 hex digits" }]);
+  const ca = issuerByFingerprint(set, fp);
+  if (!ca) throw new ApiError("not_found", `no CRL for issuer sha256:${fp}: this service signs CRLs for its issuing CA and, until it is retired, the previous one`);
+  return ca;
+}
+
 const CertificateCursor = lazySchema(() => z.object({ created_at: z.string(), serial: z.string() }));
 const AuditCursor = lazySchema(() => z.object({ id: z.number().int() }));
 export const RevokeBody = lazySchema(() => z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") }));
@@ -154,7 +169,8 @@ export const ledgerRoutes = new Hono<AppEnv>()
     if (format !== "der" && format !== "pem") throw new ApiError("unsupported_format", "format must be der or pem", { errors: [{ pointer: "format", detail: "der or pem" }] });
     const config = requireConfig(c);
     const stores = requireStores(c);
-    const ca = await requireCertificateAuthority(c.get("deps").caMaterial, c.get("now"));
+    const set = await requireCaSet(c.get("deps").caMaterial, c.get("now"));
+    const ca = crlIssuer(set, c.req.query("issuer"));
     const crl = await currentCrl({ ca, ledger: stores.ledger, crl: stores.crl, now: c.get("now"), nextUpdateSeconds: config.crlNextUpdateSeconds });
     const maxAge = Math.max(0, Math.min(300, Math.floor((crl.nextUpdate.getTime() - c.get("now").getTime()) / 1000)));
     c.header("Cache-Control", `public, max-age=${maxAge}`);
