@@ -6,48 +6,18 @@
  * revocation bounded by the filled names. (The URL/discovery path and the
  * full negative matrix run against the real worker in test/interop/oidc.test.ts.)
  */
-import { generateKeyPair, exportJWK, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callWithEnv, expectProblem, tokens, type CallOptions } from "./helpers.ts";
+import { inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
 
-const ISSUER = "https://kubernetes.default.svc.cluster.local";
-const AUDIENCE = "https://ca.example.com";
-let sign: (claims: Record<string, unknown>, alg?: "RS256" | "ES256") => Promise<string>;
+let trust: InlineTrust;
 let OIDC_TRUST: string;
+const sign = (claims: Record<string, unknown>, alg?: "RS256" | "ES256") => trust.sign(claims, alg);
 
 beforeAll(async () => {
-  const rsa = await generateKeyPair("RS256", { extractable: true });
-  const ec = await generateKeyPair("ES256", { extractable: true });
-  const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: "rsa-1", alg: "RS256", use: "sig" }, { ...(await exportJWK(ec.publicKey)), kid: "ec-1", use: "sig" }] };
-  sign = (claims, alg = "RS256") =>
-    new SignJWT(claims).setProtectedHeader({ alg, kid: alg === "RS256" ? "rsa-1" : "ec-1", typ: "JWT" }).sign(alg === "RS256" ? rsa.privateKey : ec.privateKey);
-  OIDC_TRUST = JSON.stringify([
-    {
-      name: "zone-cp",
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      jwks,
-      claims: { "/kubernetes.io/serviceaccount/name": "kuma-control-plane" },
-      scopes: ["issue", "read", "revoke"],
-      allow: ["kuma-control-plane.{/kubernetes.io/namespace}.svc"],
-      max_ttl: "30d",
-    },
-  ]);
+  trust = await inlineTrust();
+  OIDC_TRUST = trust.OIDC_TRUST;
 });
-
-function k8sClaims(namespace: string, extra: Record<string, unknown> = {}) {
-  const t = Math.floor(Date.now() / 1000);
-  return {
-    aud: [AUDIENCE],
-    iss: ISSUER,
-    iat: t,
-    nbf: t,
-    exp: t + 3600,
-    sub: `system:serviceaccount:${namespace}:kuma-control-plane`,
-    "kubernetes.io": { namespace, serviceaccount: { name: "kuma-control-plane", uid: "5a2c1b0d" }, pod: { name: "kuma-control-plane-0", uid: "0c1f7e3a" } },
-    ...extra,
-  };
-}
 
 const oidcCall = (path: string, opts: CallOptions) => callWithEnv({ OIDC_TRUST }, path, opts);
 
