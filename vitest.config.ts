@@ -4,8 +4,13 @@
  * OpenSSL and node:tls against bundles from the running service).
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { buildPublic } from "./scripts/build-public.ts";
 import { createTestAuthority } from "./test/helpers/test-authority.ts";
+
+// The worker's static assets (public/, git-ignored): wrangler refuses to start without them.
+buildPublic(fileURLToPath(new URL(".", import.meta.url)));
 
 export default defineConfig({
   test: {

@@ -25,6 +25,7 @@ import { gzipSync } from "node:zlib";
 // autocannon ships no types; bench/ is outside the typechecked tree.
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
+import { buildPublic } from "../scripts/build-public.ts";
 import { createTestAuthority } from "../test/helpers/test-authority.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -218,6 +219,7 @@ async function main() {
   try {
     // 1. Build what `wrangler deploy` would upload, and the core-only bench worker.
     log("building the worker (wrangler deploy --dry-run) …");
+    buildPublic(root); // wrangler refuses a missing [assets] directory
     const appOut = join(scratch, "app");
     build(null, appOut);
     const bundle = bundleSize(appOut);

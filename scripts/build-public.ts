@@ -2,7 +2,10 @@
  * Lays out public/ (git-ignored), the Worker's static assets: the API
  * reference page (static/docs), Swagger UI from node_modules/swagger-ui-dist
  * (served by the worker itself, never from a CDN), and openapi.yaml.
- * Runs on `npm install` (prepare), `npm start` and `npm run openapi`.
+ * Runs on `npm start`, `npm run deploy`, `npm run openapi`, at the start of
+ * every vitest run (vitest.config.ts) and of `npm run bench`. Not on
+ * `npm install`: a `prepare` script would ship in the CLI's package, where
+ * npm lists it as an install script to approve.
  */
 import { copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -1,14 +1,17 @@
 /**
- * Running the real `edgeca` bin (bin/edgeca.js → tsx → src/cli) and shell
- * snippets that call it, from interop tests; plus a tiny HTTP proxy that
- * records requests and can fail the first N with 503. Always asynchronous:
- * the worker under test answers from this process's event loop.
+ * Running the real `edgeca` bin and shell snippets that call it, from interop
+ * tests: from this clone (bin/edgeca.js → tsx → src/cli), or as users get it
+ * (`npm pack`, installed into a prefix outside the repository, compiled
+ * JavaScript); plus a tiny HTTP proxy that records requests and can fail the
+ * first N with 503. Always asynchronous: the worker under test answers from
+ * this process's event loop.
  */
-import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -20,7 +23,7 @@ export interface Run {
   stderr: string;
 }
 
-function spawnAsync(file: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number }): Promise<Run> {
+export function spawnAsync(file: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number }): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(file, args, { cwd: o.cwd ?? REPO, env: o.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -66,6 +69,104 @@ export function makeToolDir(parent: string, fakes: Record<string, string> = {}):
 /** `bash -euo pipefail -c script` in `cwd` with `env`. */
 export function sh(script: string, o: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Run> {
   return spawnAsync("bash", ["-euo", "pipefail", "-c", script], { ...o, timeoutMs: 120_000 });
+}
+
+/** An environment without the repository: no npm_* variables of a parent npm run, no node_modules/.bin on PATH, no NODE_PATH/NODE_OPTIONS. */
+export function outsideEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || k === "NODE_PATH" || k === "NODE_OPTIONS" || k === "INIT_CWD") continue;
+    env[k] = v;
+  }
+  env.PATH = (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => p && !p.includes("node_modules") && !p.startsWith(REPO))
+    .join(delimiter);
+  return { ...env, ...extra };
+}
+
+async function mustRun(file: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Run> {
+  const r = await spawnAsync(file, args, { ...o, timeoutMs: 180_000 });
+  if (r.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** What decides the tarball's content: the manifest, the lock file, the README, the bin, the build script and src/. */
+function packInputsHash(): string {
+  const hash = createHash("sha256");
+  const add = (file: string) => hash.update(relative(REPO, file)).update("\0").update(readFileSync(file)).update("\0");
+  for (const f of ["package.json", "package-lock.json", "README.md", "bin/edgeca.js", "scripts/build-cli.ts"]) add(join(REPO, f));
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else add(join(dir, e.name));
+    }
+  };
+  walk(join(REPO, "src"));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * `npm pack` of this repository (prepack compiles src/cli to dist/cli): the
+ * path of edgeca-<version>.tgz. Packing takes seconds, so it is done once per
+ * content, kept under node_modules/.cache/edgeca-cli-pack/<hash>/; test files
+ * (separate processes) asking at the same time wait on a lock directory for
+ * the first one's pack — two concurrent packs would also race on dist/cli.
+ */
+export async function packCli(): Promise<string> {
+  const { version } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
+  const cacheRoot = join(REPO, "node_modules", ".cache", "edgeca-cli-pack");
+  const dir = join(cacheRoot, packInputsHash());
+  const tarball = join(dir, `edgeca-${version}.tgz`);
+  const lock = `${dir}.lock`;
+  mkdirSync(cacheRoot, { recursive: true });
+  for (const deadline = Date.now() + 180_000; !existsSync(tarball); ) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Another process is packing; a lock older than 3 minutes was left by one that died.
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() - since > 180_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    try {
+      if (existsSync(tarball)) break;
+      const staging = `${dir}.tmp`;
+      rmSync(staging, { recursive: true, force: true });
+      mkdirSync(staging);
+      await mustRun("npm", ["pack", "--pack-destination", staging, "--silent"], { cwd: REPO, env: { ...outsideEnv(), PATH: process.env.PATH ?? "" } });
+      renameSync(staging, dir);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  return tarball;
+}
+
+/** The files inside a tarball (without npm's package/ prefix), sorted. */
+export function tarballFiles(tarball: string): string[] {
+  return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l && !l.endsWith("/"))
+    .map((l) => l.replace(/^package\//, ""))
+    .sort();
+}
+
+/**
+ * `npm install -g --prefix <prefix> <tarball>` from outside the repository,
+ * offline and with an empty npm cache, so it succeeds only if the tarball
+ * needs nothing from a registry. Returns the directory holding `edgeca`.
+ */
+export async function installCli(tarball: string, prefix: string): Promise<string> {
+  const cache = join(prefix, ".npm-cache");
+  mkdirSync(cache, { recursive: true });
+  await mustRun("npm", ["install", "-g", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], {
+    cwd: prefix,
+    env: outsideEnv({ npm_config_cache: cache, npm_config_update_notifier: "false" }),
+  });
+  return join(prefix, "bin");
 }
 
 export interface RecordedRequest {

@@ -11,7 +11,7 @@ export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'
 
 async function asset(c: Context<AppEnv>, path: string): Promise<Response> {
   const assets = c.env.ASSETS;
-  if (!assets) throw new ApiError("not_found", "static assets are not configured (run npm install to build public/)");
+  if (!assets) throw new ApiError("not_found", "static assets are not configured (npm start and npm run deploy build public/)");
   const res = await assets.fetch(new Request(new URL(path, c.req.url)));
   if (res.status === 404) throw new ApiError("not_found", `no asset ${path}`);
   const out = new Response(res.body, res);
