@@ -223,3 +223,42 @@ export function kubernetesClaims(issuer: string, audience: string, namespace = "
     ...overrides,
   };
 }
+
+export interface ActionsRuntime {
+  /** What the runner sets when the job has `permissions: id-token: write`. */
+  env: { ACTIONS_ID_TOKEN_REQUEST_URL: string; ACTIONS_ID_TOKEN_REQUEST_TOKEN: string };
+  /** The audiences requested, in order. */
+  audiences: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in for the GitHub Actions runtime's ID token endpoint: GET
+ * ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the runtime's bearer token
+ * answers {"value": "<jwt>"}, a GitHub-shaped token from `issuer` for that
+ * audience; a wrong bearer is 401, as on a runner.
+ */
+export async function startActionsRuntime(issuer: TestIssuer, claims: Record<string, unknown> = {}): Promise<ActionsRuntime> {
+  const requestToken = `runtime-${crypto.randomUUID()}`;
+  const audiences: string[] = [];
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (req.headers.authorization !== `Bearer ${requestToken}`) return void res.writeHead(401).end();
+    if (url.pathname !== "/_apis/pipelines/workflows/42/idtoken" || url.searchParams.get("api-version") !== "2.0") return void res.writeHead(404).end();
+    const audience = url.searchParams.get("audience") ?? "https://github.com/example";
+    audiences.push(audience);
+    const value = await issuer.sign(githubClaims(issuer.url, audience, claims));
+    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ count: 1, value }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    env: { ACTIONS_ID_TOKEN_REQUEST_URL: `${origin}/_apis/pipelines/workflows/42/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken },
+    audiences,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -33,10 +33,28 @@ export interface RunningWorker {
 }
 
 /**
+ * A free loopback port, for a worker whose bindings must name its own URL
+ * (an OIDC_TRUST audience). Another process could take it before the worker
+ * binds; the worker then fails to start, loudly.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
  * Start the worker and wait until /healthz reports the test CA.
+ * `bindings` are extra secrets (e.g. OIDC_TRUST); `port` a fixed loopback port (default: any free one).
  * Throws if the worker answers with another CA (e.g. bindings from .dev.vars won).
  */
-export async function startRunningWorker(options: { authority?: TestAuthority; bindings?: Record<string, string> } = {}): Promise<RunningWorker> {
+export async function startRunningWorker(options: { authority?: TestAuthority; bindings?: Record<string, string>; port?: number } = {}): Promise<RunningWorker> {
   // Keep wrangler offline and quiet in tests and CI.
   process.env.WRANGLER_SEND_METRICS = "false";
   process.env.CI ??= "true";
@@ -67,7 +85,7 @@ export async function startRunningWorker(options: { authority?: TestAuthority; b
         DB: { type: "d1", database_id: databaseId },
       },
       dev: {
-        server: { hostname: "127.0.0.1", port: 0 },
+        server: { hostname: "127.0.0.1", port: options.port ?? 0 },
         inspector: false,
         persist,
         watch: false,
