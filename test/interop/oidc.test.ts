@@ -5,6 +5,10 @@
  * each row with its exact status and code.
  */
 import { X509Certificate } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeTempDir, opensslVerify } from "../helpers/interop.ts";
+import { edgeca, outsideEnv } from "./cli-harness.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64url } from "jose";
 import { githubClaims, gitlabClaims, kubernetesClaims, signingKey, startOidcServer, type OidcServer, type TestIssuer } from "../helpers/oidc-issuer.ts";
@@ -27,7 +31,7 @@ beforeAll(async () => {
     issuer: I[name]!.url,
     audience: AUDIENCE,
     claims: ghClaims,
-    scopes: ["issue", "read", "revoke"],
+    scopes: ["issue", "sign", "read", "revoke"],
     allow: ["*.zone-a.mesh.example.com"],
     ...extra,
   });
@@ -92,6 +96,27 @@ describe("accepted tokens", () => {
 
   it("accepts ES256 keys", async () => {
     expect((await issue(await I.es!.sign(gh({}, I.es!)))).status).toBe(201);
+  });
+});
+
+describe("the CLI with a projected service-account token", () => {
+  it("issues with --id-token-file (re-read each run) and refuses two credentials", async () => {
+    const temp = makeTempDir("edgeca-oidc-cli-");
+    try {
+      const tokenFile = join(temp.dir, "token");
+      writeFileSync(tokenFile, (await I.k8s!.sign(kubernetesClaims(I.k8s!.url, AUDIENCE, "zone-a"))) + "\n");
+      const env = outsideEnv({ EDGECA_RETRY_DELAY_MS: "50" });
+      delete env.EDGECA_TOKEN;
+      const out = join(temp.dir, "tls");
+      const r = await edgeca(["issue", "--url", worker.url, "--id-token-file", tokenFile, "--hostname", "kuma-control-plane.zone-a.svc", "--local-key", "--out-dir", out], { env });
+      expect(r.status, r.stderr).toBe(0);
+      expect(opensslVerify({ ca: join(out, "ca.crt"), untrusted: join(out, "tls.crt"), cert: join(out, "tls.crt"), hostname: "kuma-control-plane.zone-a.svc" }).ok).toBe(true);
+      const both = await edgeca(["issue", "--url", worker.url, "--token", "x", "--id-token-file", tokenFile, "--hostname", "a.example.com", "--out-dir", out], { env });
+      expect(both.status).toBe(2);
+      expect(both.stderr).toContain("give one credential");
+    } finally {
+      temp.cleanup();
+    }
   });
 });
 
