@@ -7,7 +7,7 @@
  * OIDC_TRUST policy whose issuer, audience and claims hold. Each refusal says
  * which check failed, never what the token holds.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { ApiError } from "../errors.ts";
 import { sha256, utf8 } from "../pki/bytes.ts";
 import type { KeyLocation, OidcKeySource, Principal, TokenStore } from "../store/types.ts";
@@ -145,12 +145,7 @@ async function verify(jwt: string, header: Unverified["header"], candidates: rea
     }
     for (const key of found.keys.slice(0, 4)) {
       try {
-        const { payload } = await jwtVerify(jwt, key, {
-          algorithms: [...ASYMMETRIC_ALGS],
-          clockTolerance: CLOCK_SKEW_SECONDS,
-          currentDate: now,
-          requiredClaims: ["iss", "aud", "exp", "iat"],
-        });
+        const { payload } = await jwtVerify(jwt, key, { ...VERIFY_OPTIONS, currentDate: now });
         return payload;
       } catch (e) {
         refusal = describe(e);
@@ -160,6 +155,12 @@ async function verify(jwt: string, header: Unverified["header"], candidates: rea
   }
   throw refusal ?? invalidToken("the token could not be verified");
 }
+
+const VERIFY_OPTIONS = {
+  algorithms: [...ASYMMETRIC_ALGS],
+  clockTolerance: CLOCK_SKEW_SECONDS,
+  requiredClaims: ["iss", "aud", "exp", "iat"],
+} as const satisfies Omit<JWTVerifyOptions, "currentDate">;
 
 function describe(e: unknown): ApiError {
   if (e instanceof errors.JWTExpired) return invalidToken("the token has expired");
