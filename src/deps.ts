@@ -4,7 +4,7 @@
  * isolate and reported by value, so routes can say precisely what is wrong.
  */
 import { bearerAuthenticator, oidcAuthenticator, tokenAuthenticator, type Authenticator } from "./authority/authenticate.ts";
-import { oidcTrustFromSecret } from "./authority/oidc-policy.ts";
+import { oidcTrustFromSecret, type TrustPolicy } from "./authority/oidc-policy.ts";
 import { loadConfig, type Config, type Env } from "./config.ts";
 import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { caMaterialFromSecrets } from "./store/secret-ca.ts";
@@ -25,6 +25,8 @@ export interface Deps {
   config: Config | string;
   /** The token store, or a message saying what is wrong with API_TOKENS. */
   tokens: TokenStore | string;
+  /** The OIDC trust policies (empty when OIDC_TRUST is unset), or a message naming the entry and field that are wrong. */
+  oidcTrust: TrustPolicy[] | string;
   /** API tokens and OIDC tokens (OIDC_TRUST) → the Principal; each path reports its own misconfiguration. */
   authenticator: Authenticator;
   caMaterial: CaMaterial;
@@ -47,11 +49,10 @@ function storesFor(db: D1Database | undefined, groupCommit: boolean): Stores | s
   return stores;
 }
 
-let lastAuthenticator: { tokens: TokenStore | string; trust: unknown; value: Authenticator } | undefined;
+let lastAuthenticator: { tokens: TokenStore | string; trust: TrustPolicy[] | string; value: Authenticator } | undefined;
 
 /** One authenticator per (API_TOKENS, OIDC_TRUST) as parsed, so requests share it. */
-function authenticatorFor(tokens: TokenStore | string, oidcTrust: string | undefined): Authenticator {
-  const trust = oidcTrustFromSecret(oidcTrust, typeof tokens === "string" ? [] : tokens.names);
+function authenticatorFor(tokens: TokenStore | string, trust: TrustPolicy[] | string): Authenticator {
   if (lastAuthenticator?.tokens === tokens && lastAuthenticator.trust === trust) return lastAuthenticator.value;
   const value = bearerAuthenticator(tokenAuthenticator(tokens), oidcAuthenticator(trust, isolateOidcKeySource()));
   lastAuthenticator = { tokens, trust, value };
@@ -60,10 +61,12 @@ function authenticatorFor(tokens: TokenStore | string, oidcTrust: string | undef
 
 export function depsFromEnv(env: Env): Deps {
   const tokens = secretTokenStore(env.API_TOKENS);
+  const oidcTrust = oidcTrustFromSecret(env.OIDC_TRUST, typeof tokens === "string" ? [] : tokens.names);
   return {
     config: loadConfig(env),
     tokens,
-    authenticator: authenticatorFor(tokens, env.OIDC_TRUST),
+    oidcTrust,
+    authenticator: authenticatorFor(tokens, oidcTrust),
     caMaterial: caMaterialFromSecrets(env),
     stores: storesFor(env.DB, env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off"),
     storeKey: env.STORE_KEY?.trim() || undefined,

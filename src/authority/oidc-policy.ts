@@ -7,7 +7,7 @@
  * time checks live in ./authenticate.ts, the keys in src/store/oidc-keys.ts.
  */
 import { compileNamePolicy, type NamePolicy } from "../pki/name-policy.ts";
-import { parseGrant } from "../store/secret-tokens.ts";
+import { parseGrant, parseJsonArray } from "../store/secret-tokens.ts";
 import { publicKeySet } from "../store/oidc-keys.ts";
 import type { KeyLocation, Principal, Scope } from "../store/types.ts";
 
@@ -54,13 +54,8 @@ export function oidcTrustFromSecret(source: string | undefined, tokenNames: read
 
 export function parseTrustPolicies(source: string | undefined, tokenNames: readonly string[] = []): TrustPolicy[] | string {
   if (source === undefined || source.trim() === "") return [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(source);
-  } catch {
-    return "OIDC_TRUST is not valid JSON";
-  }
-  if (!Array.isArray(raw)) return "OIDC_TRUST must be a JSON array of trust policies";
+  const raw = parseJsonArray(source, "OIDC_TRUST", "trust policies");
+  if (typeof raw === "string") return raw;
   const policies: TrustPolicy[] = [];
   for (const [i, entry] of raw.entries()) {
     const policy = parseEntry(entry, `OIDC_TRUST[${i}]`);

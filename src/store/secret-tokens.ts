@@ -11,6 +11,17 @@ import { parseDuration } from "../pki/duration.ts";
 import { compileNamePolicy } from "../pki/name-policy.ts";
 import { SCOPES, type Scope, type TokenRecord, type TokenStore } from "./types.ts";
 
+/** A secret holding a JSON array (API_TOKENS, OIDC_TRUST): its entries, or a message naming the variable. */
+export function parseJsonArray(text: string, variable: string, what: string): unknown[] | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return `${variable} is not valid JSON`;
+  }
+  return Array.isArray(raw) ? raw : `${variable} must be a JSON array of ${what}`;
+}
+
 /** What an entry grants: scopes, allowed name patterns (checked by the caller) and a lifetime ceiling. */
 export interface Grant {
   scopes: ReadonlySet<Scope>;
@@ -55,13 +66,8 @@ export function secretTokenStore(source: string | undefined): TokenStore | strin
 
 function parseTokens(text: string): TokenStore | string {
   if (text.trim() === "") return "API_TOKENS is not set: create a token with `npm run token:create` and store the printed entry";
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return "API_TOKENS is not valid JSON";
-  }
-  if (!Array.isArray(raw)) return "API_TOKENS must be a JSON array of token entries";
+  const raw = parseJsonArray(text, "API_TOKENS", "token entries");
+  if (typeof raw === "string") return raw;
   const tokens: StoredToken[] = [];
   for (const [i, entry] of raw.entries()) {
     const where = `API_TOKENS[${i}]`;

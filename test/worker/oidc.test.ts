@@ -79,5 +79,8 @@ describe("OIDC callers in workerd", () => {
   ])("answers 503 config_invalid for OIDC_TRUST %s, naming entry and field", async (trust, detail) => {
     const p = await expectProblem(await callWithEnv({ OIDC_TRUST: trust }, "/v1/certificates", { token: await sign(k8sClaims("zone-a")), body: { hostnames: ["x.example.com"] } }), 503, "config_invalid");
     expect(p.detail).toMatch(detail);
+    // /healthz says so too, and API tokens keep working (each credential path fails closed on its own secret).
+    expect((await expectProblem(await callWithEnv({ OIDC_TRUST: trust }, "/healthz"), 503, "config_invalid")).detail).toMatch(detail);
+    expect((await callWithEnv({ OIDC_TRUST: trust }, "/v1/certificates?limit=1", { token: tokens.admin })).status).toBe(200);
   });
 });

@@ -13,6 +13,8 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
   requireConfig(c);
   const tokens = c.get("deps").tokens;
   if (typeof tokens === "string") throw new ApiError("config_invalid", tokens);
+  const oidcTrust = c.get("deps").oidcTrust;
+  if (typeof oidcTrust === "string") throw new ApiError("config_invalid", oidcTrust);
   const ca = await inspectCertificateAuthority(c.get("deps").caMaterial, c.get("now"));
   if (!ca.ok) throw new ApiError(isNotConfigured(ca.error) ? "ca_not_configured" : "ca_invalid", describeCaProblem(ca.error));
   c.header("Cache-Control", "no-store");
