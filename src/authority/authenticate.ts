@@ -7,7 +7,7 @@
  * OIDC_TRUST policy whose issuer, audience and claims hold. Each refusal says
  * which check failed, never what the token holds.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import type { JWTPayload, JWTVerifyOptions } from "jose";
 import { ApiError } from "../errors.ts";
 import { sha256, utf8 } from "../pki/bytes.ts";
 import type { KeyLocation, OidcKeySource, Principal, TokenStore } from "../store/types.ts";
@@ -19,6 +19,8 @@ export interface Authenticator {
 }
 
 const REALM = 'Bearer realm="edgeca"';
+/** jose is loaded on the first OIDC token: API-token callers and cold starts never evaluate it. */
+const jose = () => import("jose");
 /** RFC 7519 §4.1.4 / §4.1.5: leeway for clocks that drift (a minute, as Vault and Kubernetes allow). */
 export const CLOCK_SKEW_SECONDS = 60;
 /** The longest lifetime (exp − iat) accepted: projected tokens default to 1 h, CI tokens live minutes. */
@@ -56,13 +58,14 @@ export function oidcAuthenticator(trust: readonly TrustPolicy[] | string, keys: 
       if (typeof trust === "string") throw new ApiError("config_invalid", trust);
       if (trust.length === 0) throw invalidToken("this service trusts no OIDC issuer (OIDC_TRUST is not set): send an API token");
       if (jwt.length > MAX_JWT_LENGTH) throw invalidToken(`the token is longer than ${MAX_JWT_LENGTH} characters`);
-      const { header, claims } = decodeUnverified(jwt);
+      const { decodeJwt, decodeProtectedHeader, jwtVerify } = await jose();
+      const { header, claims } = decodeUnverified(jwt, decodeProtectedHeader, decodeJwt);
       const nowSeconds = Math.floor(now.getTime() / 1000);
       precheck(header.alg, claims);
       // Keys come only from the policies' configured issuers: a token's iss never chooses a URL to fetch.
       const candidates = trust.filter((p) => p.issuer === claims.iss);
       if (candidates.length === 0) throw invalidToken("the token's issuer is not trusted by any OIDC_TRUST policy");
-      const verified = await verify(jwt, header, candidates, keys, now);
+      const verified = await verify(jwt, header, candidates, keys, now, jwtVerify);
       const iat = verified.iat!;
       if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw invalidToken("the token is not yet valid (iat is in the future)");
       const subject = verified.sub;
@@ -87,7 +90,9 @@ interface Unverified {
   claims: JWTPayload;
 }
 
-function decodeUnverified(jwt: string): Unverified {
+type Jose = Awaited<ReturnType<typeof jose>>;
+
+function decodeUnverified(jwt: string, decodeProtectedHeader: Jose["decodeProtectedHeader"], decodeJwt: Jose["decodeJwt"]): Unverified {
   try {
     const header = decodeProtectedHeader(jwt);
     const claims = decodeJwt(jwt);
@@ -121,7 +126,7 @@ function locationId(l: KeyLocation): KeyLocation["jwks"] | string {
 }
 
 /** Verifies signature and times with the keys of each distinct key location among the candidates (usually one). */
-async function verify(jwt: string, header: Unverified["header"], candidates: readonly TrustPolicy[], keys: OidcKeySource, now: Date): Promise<JWTPayload> {
+async function verify(jwt: string, header: Unverified["header"], candidates: readonly TrustPolicy[], keys: OidcKeySource, now: Date, jwtVerify: Jose["jwtVerify"]): Promise<JWTPayload> {
   const seen = new Set<unknown>();
   let refusal: ApiError | undefined;
   for (const policy of candidates) {
@@ -149,7 +154,7 @@ async function verify(jwt: string, header: Unverified["header"], candidates: rea
         return payload;
       } catch (e) {
         refusal = describe(e);
-        if (!(e instanceof errors.JWSSignatureVerificationFailed)) throw refusal;
+        if (joseCode(e) !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") throw refusal;
       }
     }
   }
@@ -162,14 +167,26 @@ const VERIFY_OPTIONS = {
   requiredClaims: ["iss", "aud", "exp", "iat"],
 } as const satisfies Omit<JWTVerifyOptions, "currentDate">;
 
+/** jose's error code (its errors carry a stable `code`, e.g. ERR_JWT_EXPIRED). */
+function joseCode(e: unknown): unknown {
+  return (e as { code?: unknown } | null)?.code;
+}
+
 function describe(e: unknown): ApiError {
-  if (e instanceof errors.JWTExpired) return invalidToken("the token has expired");
-  if (e instanceof errors.JWTClaimValidationFailed) {
-    if (e.claim === "nbf") return invalidToken("the token is not yet valid (nbf is in the future)");
-    return invalidToken(`the token's ${e.claim} claim is not valid (${e.reason})`);
+  switch (joseCode(e)) {
+    case "ERR_JWT_EXPIRED":
+      return invalidToken("the token has expired");
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
+      const { claim, reason } = e as { claim: string; reason: string };
+      if (claim === "nbf") return invalidToken("the token is not yet valid (nbf is in the future)");
+      return invalidToken(`the token's ${claim} claim is not valid (${reason})`);
+    }
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return invalidToken("the token's signature does not verify");
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+    case "ERR_JOSE_NOT_SUPPORTED":
+      return invalidToken("the token's algorithm does not match its key");
   }
-  if (e instanceof errors.JWSSignatureVerificationFailed) return invalidToken("the token's signature does not verify");
-  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return invalidToken("the token's algorithm does not match its key");
   // jose throws TypeError for claims of the wrong type (e.g. a numeric sub): still the caller's token, still 401.
   return invalidToken("the token is not a well-formed JWT (RFC 7519 §7.2)");
 }

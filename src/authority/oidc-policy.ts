@@ -8,7 +8,7 @@
  */
 import { compileNamePolicy, type NamePolicy } from "../pki/name-policy.ts";
 import { parseGrant, parseJsonArray } from "../store/secret-tokens.ts";
-import { publicKeySet } from "../store/oidc-keys.ts";
+import { checkPublicKeySet } from "../store/oidc-keys.ts";
 import type { KeyLocation, Principal, Scope } from "../store/types.ts";
 
 /** A claim condition: the claim (a name, or an RFC 6901 JSON Pointer for nested claims) and the values it may take. */
@@ -101,7 +101,7 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
   let keys: KeyLocation;
   if (e["jwks_uri"] !== undefined && e["jwks"] !== undefined) return `${where}.jwks_uri and ${where}.jwks are exclusive: give one`;
   if (e["jwks"] !== undefined) {
-    const jwks = publicKeySet(e["jwks"]);
+    const jwks = checkPublicKeySet(e["jwks"]);
     if (typeof jwks === "string") return `${where}.jwks is refused: ${jwks}`;
     keys = { issuer, jwks: e["jwks"] as { keys: Record<string, unknown>[] } };
   } else if (e["jwks_uri"] !== undefined) {

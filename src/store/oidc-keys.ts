@@ -8,8 +8,11 @@
  * flood of fetches); when the issuer cannot be reached, keys fetched within
  * MAX_STALE_MS are still used. The clock is the caller's (`nowMs`).
  */
-import { createLocalJWKSet, errors, type JWSHeaderParameters } from "jose";
+import type { createLocalJWKSet, JSONWebKeySet, JWSHeaderParameters } from "jose";
 import type { KeyHint, KeyLocation, KeyLookup, OidcKeySource } from "./types.ts";
+
+/** jose is loaded on the first OIDC token, so API-token callers and cold starts do not evaluate it. */
+const jose = () => import("jose");
 
 export const KEYS_TTL_MS = 10 * 60_000;
 export const DISCOVERY_TTL_MS = 60 * 60_000;
@@ -96,8 +99,8 @@ async function fetchJson(doFetch: typeof fetch, url: string, timeoutMs: number):
 /** Members only private or symmetric JWKs carry (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
-/** A JWK Set as published: public asymmetric keys only, or a message saying why not. */
-export function publicKeySet(doc: unknown): KeySet | string {
+/** A JWK Set as published, checked: public asymmetric keys only, or a message saying why not. */
+export function checkPublicKeySet(doc: unknown): { keys: JSONWebKeySet["keys"]; kids: Set<string> } | string {
   const keys = (doc as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100) return "not a JWK Set with 1 to 100 keys";
   const kids = new Set<string>();
@@ -105,11 +108,19 @@ export function publicKeySet(doc: unknown): KeySet | string {
     if (typeof key !== "object" || key === null) return "a key is not a JSON object";
     // A published set with private members is a leak or a misconfiguration: trust none of it.
     if (PRIVATE_MEMBERS.some((m) => m in key)) return "it contains private key members";
+    if (!["RSA", "EC", "OKP"].includes((key as { kty?: unknown }).kty as string)) return "a key's kty is not RSA, EC or OKP";
     const kid = (key as { kid?: unknown }).kid;
     if (typeof kid === "string") kids.add(kid);
   }
+  return { keys: keys as JSONWebKeySet["keys"], kids };
+}
+
+/** The checked set, ready to match JWS headers (jose imports and caches each key on first use). */
+async function publicKeySet(doc: unknown): Promise<KeySet | string> {
+  const checked = checkPublicKeySet(doc);
+  if (typeof checked === "string") return checked;
   try {
-    return { set: createLocalJWKSet({ keys } as Parameters<typeof createLocalJWKSet>[0]), kids };
+    return { set: (await jose()).createLocalJWKSet({ keys: checked.keys }), kids: checked.kids };
   } catch {
     return "not a valid JWK Set";
   }
@@ -119,7 +130,7 @@ export function createOidcKeySource(options: OidcKeyOptions = {}): OidcKeySource
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
   const byLocation = new Map<string, CachedKeys>();
-  const inline = new WeakMap<object, KeySet | string>();
+  const inline = new WeakMap<object, Promise<KeySet | string>>();
   const discovery = new Map<string, { jwksUri: string; fetchedAt: number }>();
   const inFlight = new Map<string, Promise<CachedKeys>>();
 
@@ -150,7 +161,7 @@ export function createOidcKeySource(options: OidcKeyOptions = {}): OidcKeySource
     if (!running) {
       running = (async () => {
         const uri = await jwksUriOf(location, nowMs);
-        const parsed = publicKeySet(await fetchJson(doFetch, uri, timeoutMs));
+        const parsed = await publicKeySet(await fetchJson(doFetch, uri, timeoutMs));
         if (typeof parsed === "string") throw new FetchFailure(`the JWKS is refused: ${parsed}`);
         const next: CachedKeys = { keys: parsed, fetchedAt: nowMs, unknownKidFetchAt: previous?.unknownKidFetchAt ?? -Infinity, failedAt: -Infinity, failure: undefined };
         byLocation.set(id, next);
@@ -166,7 +177,7 @@ export function createOidcKeySource(options: OidcKeyOptions = {}): OidcKeySource
     return keys.set(header).then(
       (key): KeyLookup => ({ ok: true, keys: [key] }),
       async (e: unknown): Promise<KeyLookup> => {
-        if (e instanceof errors.JWKSMultipleMatchingKeys) {
+        if ((e as { code?: unknown } | null)?.code === "ERR_JWKS_MULTIPLE_MATCHING_KEYS") {
           // No kid and several keys of the algorithm's type: each is tried (jose's own rule).
           const all: CryptoKey[] = [];
           for await (const key of e as unknown as AsyncIterable<CryptoKey>) all.push(key);
@@ -182,8 +193,9 @@ export function createOidcKeySource(options: OidcKeyOptions = {}): OidcKeySource
   return {
     async key(location, hint, nowMs) {
       if (location.jwks !== undefined) {
-        let keys = inline.get(location.jwks);
-        if (keys === undefined) inline.set(location.jwks, (keys = publicKeySet(location.jwks)));
+        let pending = inline.get(location.jwks);
+        if (pending === undefined) inline.set(location.jwks, (pending = publicKeySet(location.jwks)));
+        const keys = await pending;
         if (typeof keys === "string") return { ok: false, reason: "unavailable", detail: `the inline JWKS is refused: ${keys}`, retryAfterSeconds: 300 };
         return lookup(keys, hint);
       }
