@@ -20,7 +20,7 @@ export interface Authenticator {
 
 const REALM = 'Bearer realm="edgeca"';
 /** jose is loaded on the first OIDC token: API-token callers and cold starts never evaluate it. */
-const jose = () => import("jose");
+const jose = () => import("../store/jose-subset.ts");
 /** RFC 7519 §4.1.4 / §4.1.5: leeway for clocks that drift (a minute, as Vault and Kubernetes allow). */
 export const CLOCK_SKEW_SECONDS = 60;
 /** The longest lifetime (exp − iat) accepted: projected tokens default to 1 h, CI tokens live minutes. */

@@ -12,7 +12,7 @@ import type { createLocalJWKSet, JSONWebKeySet, JWSHeaderParameters } from "jose
 import type { KeyHint, KeyLocation, KeyLookup, OidcKeySource } from "./types.ts";
 
 /** jose is loaded on the first OIDC token, so API-token callers and cold starts do not evaluate it. */
-const jose = () => import("jose");
+const jose = () => import("./jose-subset.ts");
 
 export const KEYS_TTL_MS = 10 * 60_000;
 export const DISCOVERY_TTL_MS = 60 * 60_000;
