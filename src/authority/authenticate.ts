@@ -76,8 +76,10 @@ export function oidcAuthenticator(trust: readonly TrustPolicy[] | string, keys: 
       if (selected.ok) return selected.principal;
       const refusal = selected.refusal;
       switch (refusal.reason) {
+        case "audience_mismatch":
+          throw invalidToken(`the token's audience is not the one its issuer's OIDC_TRUST policies expect (policies tried: ${refusal.tried.join(", ")})`);
         case "no_policy_matched":
-          throw invalidToken(`no OIDC_TRUST policy's audience and claims match the token (policies tried: ${refusal.tried.join(", ")})`);
+          throw invalidToken(`no OIDC_TRUST policy's claims match the token (policies tried: ${refusal.tried.join(", ")})`);
         case "placeholder_invalid":
           throw invalidToken(`the claim ${JSON.stringify(refusal.claim)} cannot fill a name placeholder of policy "${refusal.policy}": it must be one DNS label (letters, digits, hyphens, at most 63)`);
       }

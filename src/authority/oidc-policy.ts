@@ -202,6 +202,9 @@ export function audienceMatches(aud: unknown, audience: string): boolean {
 }
 
 export type PolicyRefusal =
+  /** No policy of the token's issuer expects its audience. */
+  | { reason: "audience_mismatch"; tried: string[] }
+  /** The audience matched, the claims of none of those policies did. */
   | { reason: "no_policy_matched"; tried: string[] }
   | { reason: "placeholder_invalid"; policy: string; claim: string };
 
@@ -212,15 +215,18 @@ export type PolicyRefusal =
  */
 export function selectPolicy(policies: readonly TrustPolicy[], claims: Record<string, unknown>, subject: string): { ok: true; principal: Principal } | { ok: false; refusal: PolicyRefusal } {
   const tried: string[] = [];
+  let audienceMatched = false;
   for (const p of policies) {
     if (p.issuer !== claims["iss"]) continue;
     tried.push(p.name);
-    if (!audienceMatches(claims["aud"], p.audience) || !claimsMatch(p.claims, claims)) continue;
+    if (!audienceMatches(claims["aud"], p.audience)) continue;
+    audienceMatched = true;
+    if (!claimsMatch(p.claims, claims)) continue;
     const policy = p.fixedPolicy ?? fillAllow(p, claims);
     if ("claim" in policy) return { ok: false, refusal: { reason: "placeholder_invalid", policy: p.name, claim: policy.claim } };
     return { ok: true, principal: { name: p.name, subject, scopes: p.scopes, policy, maxTtlSeconds: p.maxTtlSeconds } };
   }
-  return { ok: false, refusal: { reason: "no_policy_matched", tried } };
+  return { ok: false, refusal: { reason: audienceMatched ? "no_policy_matched" : "audience_mismatch", tried } };
 }
 
 /** Compiled policies of filled patterns, bounded: one entry per (policy, claim values), e.g. per namespace. */

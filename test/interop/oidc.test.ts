@@ -136,7 +136,7 @@ describe("negative matrix", () => {
   });
 
   it("wrong aud → 401 invalid_token naming the policies tried", async () => {
-    await expectRefused(await issue(await I.github!.sign(gh({ aud: "https://other.example.com" }))), 401, "invalid_token", /audience.*github-tags, github-policy/);
+    await expectRefused(await issue(await I.github!.sign(gh({ aud: "https://other.example.com" }))), 401, "invalid_token", /audience is not .*\(policies tried: github-tags, github-policy\)/);
   });
 
   it("alg none → 401 invalid_token", async () => {
@@ -186,7 +186,7 @@ describe("negative matrix", () => {
 
   it("non-string claims where strings are expected → 401 invalid_token", async () => {
     await expectRefused(await issue(await I.github!.sign(gh({ sub: 12345 }))), 401, "invalid_token");
-    await expectRefused(await issue(await I.github!.sign(gh({ repository: ["example/infra"] }))), 401, "invalid_token", /no OIDC_TRUST policy/);
+    await expectRefused(await issue(await I.github!.sign(gh({ repository: ["example/infra"] }))), 401, "invalid_token", /no OIDC_TRUST policy's claims match the token \(policies tried: github-tags, github-policy\)/);
     const k8s = kubernetesClaims(I.k8s!.url, AUDIENCE);
     (k8s["kubernetes.io"] as Record<string, unknown>)["namespace"] = { name: "zone-a" };
     await expectRefused(await issue(await I.k8s!.sign(k8s), ["kuma-control-plane.zone-a.svc"]), 401, "invalid_token", /placeholder/);

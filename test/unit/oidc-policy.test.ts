@@ -76,6 +76,7 @@ describe("claims and placeholders", () => {
     expect(picked.ok && picked.principal).toMatchObject({ name: "main", subject: claims.sub });
     const none = selectPolicy(policies.slice(0, 1), claims, claims.sub);
     expect(none).toEqual({ ok: false, refusal: { reason: "no_policy_matched", tried: ["tags"] } });
+    expect(selectPolicy(policies, { ...claims, aud: ["https://other.example"] }, claims.sub)).toEqual({ ok: false, refusal: { reason: "audience_mismatch", tried: ["tags", "main", "any"] } });
   });
 
   it.each([["a.b"], ["*"], [""], ["x".repeat(64)], [7], [null]])("refuses %j as a placeholder value", (ns) => {
