@@ -28,6 +28,7 @@ import { Miniflare } from "miniflare";
 import { buildPublic } from "../scripts/build-public.ts";
 import { applyMigrationFiles } from "../test/helpers/local-d1.ts";
 import { createTestAuthority } from "../test/helpers/test-authority.ts";
+import { githubClaims, signingKey, startOidcServer, type OidcServer } from "../test/helpers/oidc-issuer.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -211,6 +212,7 @@ async function main() {
   const scratch = mkdtempSync(join(tmpdir(), "edgeca-bench-"));
   const children: ChildProcess[] = [];
   const servers: Miniflare[] = [];
+  let oidc: OidcServer | undefined;
   const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))?.[1] ?? "2026-04-20";
   try {
     // 1. Build what `wrangler deploy` would upload, and the core-only bench worker.
@@ -229,12 +231,18 @@ async function main() {
 
     const authority = await createTestAuthority();
     const token = authority.tokens.admin;
+    // Workload identity: a loopback OIDC issuer (discovery + JWKS over HTTP, as GitHub's), RS256 like GitHub's and ES256 keys.
+    oidc = await startOidcServer();
+    const rsIssuer = await oidc.issuer("bench-rs256");
+    const esIssuer = await oidc.issuer("bench-es256", [await signingKey("ES256")]);
+    const oidcAudience = "https://edgeca.example.com";
+    const oidcTrust = [rsIssuer, esIssuer].map((i, n) => ({ name: `bench-oidc-${n}`, issuer: i.url, audience: oidcAudience, claims: { repository: "example/infra" }, scopes: ["issue"], allow: ["cp.example.com"] }));
     const appOptions = {
       modules: true,
       scriptPath: mainModule(appOut),
       modulesRoot: appOut,
       compatibilityDate,
-      bindings: { ...authority.bindings, MAX_TTL: "397d", DEFAULT_TTL: "90d", CORS_ORIGINS: "" },
+      bindings: { ...authority.bindings, MAX_TTL: "397d", DEFAULT_TTL: "90d", CORS_ORIGINS: "", OIDC_TRUST: JSON.stringify(oidcTrust) },
       d1Databases: { DB: "edgeca-bench" },
       d1Persist: join(scratch, "d1"),
     };
@@ -296,8 +304,14 @@ async function main() {
     const verifyCheck = (await (await fetch(`${app.url}/v1/verify`, { method: "POST", headers: auth, body: verifyBody })).json()) as { valid?: boolean; chain?: unknown[] };
     if (verifyCheck.valid !== true || verifyCheck.chain?.length !== 3) throw new Error(`the verify workload is not a valid 3-certificate chain: ${JSON.stringify(verifyCheck).slice(0, 300)}`);
 
+    // GitHub-shaped ID tokens valid for the whole run (lifetime under the 24 h ceiling); the first request warms the key cache.
+    const oidcAuth = async (issuer: typeof rsIssuer) => ({ Authorization: `Bearer ${await issuer.sign(githubClaims(issuer.url, oidcAudience, { exp: Math.floor(Date.now() / 1000) + 3 * 3600 }))}`, "Content-Type": "application/json" });
+    const issueOidc = async (issuer: typeof rsIssuer): Promise<Load> => ({ ...issue("ecdsa-p256"), headers: await oidcAuth(issuer) });
     const workloads: Record<string, Load> = {
       "issue P-256": issue("ecdsa-p256"),
+      // The same issuance authenticated by an OIDC token instead of an API token (issue 13's goal: within 0.1 ms of it).
+      "issue P-256, OIDC token (RS256, keys cached)": await issueOidc(rsIssuer),
+      "issue P-256, OIDC token (ES256, keys cached)": await issueOidc(esIssuer),
       // The same through Miniflare's entry worker (the proxy isolate `wrangler dev` and the default socket put in front).
       "issue P-256 via entry worker": issue("ecdsa-p256", app.url),
       "issue P-384": issue("ecdsa-p384"),
@@ -439,6 +453,7 @@ async function main() {
   } finally {
     for (const c of children) c.kill("SIGTERM");
     for (const s of servers) await s.dispose().catch(() => undefined);
+    await oidc?.close();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

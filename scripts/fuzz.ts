@@ -8,13 +8,15 @@ import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { checkOne, makeSamples, targets } from "../test/fuzz/properties.ts";
 import { startRunningWorker } from "../test/helpers/running-worker.ts";
+import { inlineTrust } from "../test/worker/oidc-helpers.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "600" }, seed: { type: "string" } } });
 const seconds = Number(values.seconds);
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 console.log(`fuzz: seed ${seed}, ${seconds} s (reproduce with: npm run fuzz -- --seed ${seed} --seconds ${seconds})`);
 
-const worker = await startRunningWorker();
+// An OIDC_TRUST policy for the fuzzed issuer, so JWT-shaped bearer values reach verification and policy code.
+const worker = await startRunningWorker({ bindings: { OIDC_TRUST: (await inlineTrust()).OIDC_TRUST } });
 const samples = await makeSamples();
 const deadline = Date.now() + seconds * 1000;
 let requests = 0;

@@ -19,6 +19,8 @@ export interface Env {
   CA_PREVIOUS_KEY?: string;
   /** JSON list of API tokens (hashes only), see src/store/secret-tokens.ts. */
   API_TOKENS?: string;
+  /** JSON list of OIDC trust policies (workload identity), see src/authority/oidc-policy.ts and README "Workload identity". */
+  OIDC_TRUST?: string;
   /** Longest lifetime a certificate may have, e.g. "397d". */
   MAX_TTL?: string;
   /** Lifetime when a request names none, e.g. "90d". */

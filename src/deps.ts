@@ -3,9 +3,12 @@
  * config, token store and CA material. Each piece is checked once per
  * isolate and reported by value, so routes can say precisely what is wrong.
  */
+import { bearerAuthenticator, oidcAuthenticator, tokenAuthenticator, type Authenticator } from "./authority/authenticate.ts";
+import { oidcTrustFromSecret, type TrustPolicy } from "./authority/oidc-policy.ts";
 import { loadConfig, type Config, type Env } from "./config.ts";
 import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { caMaterialFromSecrets } from "./store/secret-ca.ts";
+import { isolateOidcKeySource } from "./store/oidc-keys.ts";
 import { secretTokenStore } from "./store/secret-tokens.ts";
 import { d1AuditLog, d1CrlStore, d1IdempotencyStore, d1Ledger } from "./store/d1.ts";
 import type { AuditLog, CrlStore, IdempotencyStore, Ledger, TokenStore } from "./store/types.ts";
@@ -22,6 +25,10 @@ export interface Deps {
   config: Config | string;
   /** The token store, or a message saying what is wrong with API_TOKENS. */
   tokens: TokenStore | string;
+  /** The OIDC trust policies (empty when OIDC_TRUST is unset), or a message naming the entry and field that are wrong. */
+  oidcTrust: TrustPolicy[] | string;
+  /** API tokens and OIDC tokens (OIDC_TRUST) → the Principal; each path reports its own misconfiguration. */
+  authenticator: Authenticator;
   caMaterial: CaMaterial;
   /** The D1-backed stores, or a message saying the binding is missing. */
   stores: Stores | string;
@@ -42,10 +49,24 @@ function storesFor(db: D1Database | undefined, groupCommit: boolean): Stores | s
   return stores;
 }
 
+let lastAuthenticator: { tokens: TokenStore | string; trust: TrustPolicy[] | string; value: Authenticator } | undefined;
+
+/** One authenticator per (API_TOKENS, OIDC_TRUST) as parsed, so requests share it. */
+function authenticatorFor(tokens: TokenStore | string, trust: TrustPolicy[] | string): Authenticator {
+  if (lastAuthenticator?.tokens === tokens && lastAuthenticator.trust === trust) return lastAuthenticator.value;
+  const value = bearerAuthenticator(tokenAuthenticator(tokens), oidcAuthenticator(trust, isolateOidcKeySource()));
+  lastAuthenticator = { tokens, trust, value };
+  return value;
+}
+
 export function depsFromEnv(env: Env): Deps {
+  const tokens = secretTokenStore(env.API_TOKENS);
+  const oidcTrust = oidcTrustFromSecret(env.OIDC_TRUST, typeof tokens === "string" ? [] : tokens.names);
   return {
     config: loadConfig(env),
-    tokens: secretTokenStore(env.API_TOKENS),
+    tokens,
+    oidcTrust,
+    authenticator: authenticatorFor(tokens, oidcTrust),
     caMaterial: caMaterialFromSecrets(env),
     stores: storesFor(env.DB, env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off"),
     storeKey: env.STORE_KEY?.trim() || undefined,

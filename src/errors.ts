@@ -20,6 +20,7 @@ export const ERROR_TABLE = {
   invalid_certificate: { status: 400, title: "A PEM block is not a valid X.509 certificate" },
   unsupported_format: { status: 400, title: "The requested format is not supported" },
   unauthorized: { status: 401, title: "A valid bearer token is required" },
+  invalid_token: { status: 401, title: "The OIDC token is not accepted" },
   insufficient_scope: { status: 403, title: "The token lacks the scope this operation needs" },
   name_not_allowed: { status: 403, title: "The token may not obtain certificates for these names" },
   certificate_not_found: { status: 404, title: "No certificate with that serial number" },
@@ -34,6 +35,7 @@ export const ERROR_TABLE = {
   ca_not_configured: { status: 503, title: "No CA is configured" },
   ca_invalid: { status: 503, title: "The configured CA cannot be used" },
   ledger_unavailable: { status: 503, title: "The issuance ledger is unavailable" },
+  identity_provider_unavailable: { status: 503, title: "The OIDC issuer's keys cannot be fetched" },
   internal: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

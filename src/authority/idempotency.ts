@@ -8,7 +8,7 @@
  */
 import { ApiError } from "../errors.ts";
 import { seal, unseal } from "../store/sealed.ts";
-import type { CertificateRecord, IdempotencyStore, Ledger } from "../store/types.ts";
+import type { CertificateRecord, IdempotencyStore, Ledger, PrincipalId } from "../store/types.ts";
 import type { IssuedCertificate } from "./mint-leaf.ts";
 import type { CertificateAuthority } from "../pki/certificate-authority.ts";
 import type { PublicKeyAlgorithm } from "../pki/keys.ts";
@@ -25,7 +25,8 @@ export interface IdempotencyContext {
   ledger: Ledger;
   ca: CertificateAuthority;
   storeKey: string | undefined;
-  tokenName: string;
+  /** The caller: its token or trust policy name, and its OIDC subject. */
+  owner: PrincipalId;
   key: string;
   requestHash: string;
   now: Date;
@@ -67,7 +68,9 @@ export function fromRecord(record: CertificateRecord, ca: CertificateAuthority, 
 }
 
 function sealContext(ctx: IdempotencyContext, serial: string): string {
-  return `edgeca idempotency\n${ctx.tokenName}\n${ctx.key}\n${serial}`;
+  // A token's context is unchanged from before OIDC callers existed, so keys sealed then still open.
+  const holder = ctx.owner.subject === null ? ctx.owner.name : `${ctx.owner.name}\n${ctx.owner.subject}`;
+  return `edgeca idempotency\n${holder}\n${ctx.key}\n${serial}`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +83,8 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
   const nowIso = ctx.now.toISOString();
   await ctx.store.purgeExpired(nowIso);
   const claim = {
-    token_name: ctx.tokenName,
+    token_name: ctx.owner.name,
+    principal_subject: ctx.owner.subject ?? "",
     key: ctx.key,
     request_hash: ctx.requestHash,
     state: "pending" as const,
@@ -101,11 +105,11 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
       issued = await mint();
     } catch (e) {
       // Nothing was issued: free the key so a retry can run.
-      await ctx.store.release(ctx.tokenName, ctx.key).catch(() => undefined);
+      await ctx.store.release(ctx.owner, ctx.key).catch(() => undefined);
       throw e;
     }
     const sealed = issued.privateKey && ctx.storeKey ? await seal(ctx.storeKey, issued.privateKey, sealContext(ctx, issued.serialNumber)) : null;
-    await ctx.store.complete(ctx.tokenName, ctx.key, issued.serialNumber, sealed);
+    await ctx.store.complete(ctx.owner, ctx.key, issued.serialNumber, sealed);
     return { issued, replayed: false };
   }
 
@@ -117,7 +121,7 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
   let record = existing;
   for (let waited = 0; record.state === "pending" && waited < WAIT_LIMIT_MS; waited += WAIT_STEP_MS) {
     await sleep(WAIT_STEP_MS);
-    const next = await ctx.store.get(ctx.tokenName, ctx.key);
+    const next = await ctx.store.get(ctx.owner, ctx.key);
     if (!next) {
       throw new ApiError("idempotency_in_progress", "the earlier request with this Idempotency-Key failed; retry", { headers: { "Retry-After": "1" } });
     }

@@ -18,7 +18,10 @@ import type { AuditEvent, KeepAlive, Ledger } from "../store/types.ts";
 /** Who asked, for the ledger and the audit trail. */
 export interface RequestMeta {
   requestId: string;
+  /** The token's or trust policy's name. */
   tokenName: string;
+  /** The OIDC caller's `sub`; null for API tokens. */
+  subject: string | null;
   clientAddress: string | null;
   method: string;
   path: string;
@@ -42,6 +45,7 @@ export function auditEvent(ctx: { now: Date; request: RequestMeta }, event: Audi
     status,
     code: null,
     token_name: ctx.request.tokenName,
+    principal_subject: ctx.request.subject,
     client_address: ctx.request.clientAddress,
     method: ctx.request.method,
     path: ctx.request.path,
@@ -106,6 +110,7 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
           not_after: issued.notAfter.toISOString(),
           issuer_fingerprint: ctx.ca.fingerprint,
           token_name: ctx.request.tokenName,
+          principal_subject: ctx.request.subject,
           request_id: ctx.request.requestId,
           created_at: ctx.now.toISOString(),
           revoked_at: null,

@@ -7,10 +7,15 @@ import { ApiError } from "../errors.ts";
 import { formatDuration, parseDuration } from "../pki/duration.ts";
 import { MAX_COMMON_NAME } from "../pki/leaf-profile.ts";
 import { describeNameReason, normalizeNames, type SubjectName } from "../pki/names.ts";
-import type { Scope, TokenRecord } from "../store/types.ts";
+import type { Principal as PrincipalType, Scope } from "../store/types.ts";
 
-/** The authenticated caller. */
-export type Principal = TokenRecord;
+/** The authenticated caller: an API token or an OIDC workload (src/store/types.ts). */
+export type Principal = PrincipalType;
+
+/** How refusals name the caller: the token, or the trust policy (an OIDC token's claims stay out of responses). */
+export function describePrincipal(principal: Principal): string {
+  return principal.subject === undefined ? `token "${principal.name}"` : `trust policy "${principal.name}"`;
+}
 
 export const MAX_NAMES = 100;
 
@@ -34,7 +39,7 @@ export function authorizeNames(principal: Principal, requested: readonly string[
   const refused = principal.policy.disallowed(normalized.value);
   if (refused.length > 0) {
     // Refuse the whole request: a certificate with some names silently dropped would fail at the TLS handshake instead.
-    throw new ApiError("name_not_allowed", `token "${principal.name}" may not obtain certificates for: ${refused.map((n) => n.value).join(", ")}`, {
+    throw new ApiError("name_not_allowed", `${describePrincipal(principal)} may not obtain certificates for: ${refused.map((n) => n.value).join(", ")}`, {
       extensions: { names: refused.map((n) => n.value) },
     });
   }

@@ -9,7 +9,8 @@ import { CliError, EXIT } from "./errors.ts";
 
 export interface ClientOptions {
   url: string;
-  token?: string | undefined;
+  /** The bearer credential, or how to get it once it is needed (a GitHub Actions ID token is requested lazily). */
+  token?: string | (() => Promise<string>) | undefined;
   /** Retries after the first attempt (default 4). */
   retries: number;
   /** First backoff ceiling in ms (default 500), doubling up to maxDelayMs. */
@@ -89,7 +90,14 @@ function parseProblem(res: { headers: Headers; text: string }): Problem | undefi
 }
 
 export class ApiClient {
+  private credential: Promise<string> | undefined;
   constructor(readonly options: ClientOptions) {}
+
+  private bearer(): Promise<string> {
+    const token = this.options.token;
+    if (!token) throw new CliError("no credential: pass --token, --token-file or --id-token-file, or set EDGECA_TOKEN or EDGECA_ID_TOKEN (or run in GitHub Actions with id-token: write)", EXIT.usage);
+    return (this.credential ??= typeof token === "string" ? Promise.resolve(token) : token());
+  }
 
   /** Sends the request, retrying transient failures; a non-2xx answer becomes a CliError. */
   async request(path: string, o: RequestOptions = {}): Promise<Response> {
@@ -99,8 +107,7 @@ export class ApiClient {
     if (o.body !== undefined) headers["content-type"] = "application/json";
     if (o.idempotencyKey) headers["idempotency-key"] = o.idempotencyKey;
     if (o.auth ?? true) {
-      if (!this.options.token) throw new CliError("no API token: pass --token, --token-file or set EDGECA_TOKEN", EXIT.usage);
-      headers.authorization = `Bearer ${this.options.token}`;
+      headers.authorization = `Bearer ${await this.bearer()}`;
     }
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     for (let attempt = 0; ; attempt++) {

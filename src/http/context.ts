@@ -32,6 +32,7 @@ export function requestMeta(c: Context<AppEnv>): RequestMeta {
   return {
     requestId: c.get("requestId"),
     tokenName: c.get("principal").name,
+    subject: c.get("principal").subject ?? null,
     clientAddress: clientAddress(c),
     method: c.req.method,
     path: c.req.path,

@@ -34,7 +34,7 @@ export async function issueIdempotently(
       ledger: ctx.ledger,
       ca: ctx.ca,
       storeKey: c.get("deps").storeKey,
-      tokenName: c.get("principal").name,
+      owner: { name: c.get("principal").name, subject: c.get("principal").subject ?? null },
       key,
       requestHash,
       now: c.get("now"),

@@ -20,6 +20,7 @@ import type {
   Ledger,
   LifecycleQuery,
   LifecycleSnapshot,
+  PrincipalId,
   RevokedEntry,
 } from "./types.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -27,13 +28,13 @@ import type { IssuerCount } from "../pki/ca-status.ts";
 
 
 
-const AUDIT_FIELDS = ["at", "event", "outcome", "status", "code", "token_name", "client_address", "method", "path", "serial", "request_id"] as const;
+const AUDIT_FIELDS = ["at", "event", "outcome", "status", "code", "token_name", "principal_subject", "client_address", "method", "path", "serial", "request_id"] as const;
 const AUDIT_COLUMNS = AUDIT_FIELDS.join(", ");
 
 function auditInsert(db: D1Database, e: AuditEvent): D1PreparedStatement {
   return db
-    .prepare(`INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .bind(e.at, e.event, e.outcome, e.status, e.code, e.token_name, e.client_address, e.method, e.path, e.serial, e.request_id);
+    .prepare(`INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${AUDIT_FIELDS.map(() => "?").join(", ")})`)
+    .bind(...AUDIT_FIELDS.map((f) => e[f]));
 }
 
 interface CertificateRow extends Omit<CertificateRecord, "hostnames" | "usage"> {
@@ -62,6 +63,18 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The ?token= (token or trust policy name) and ?subject= (OIDC `sub`) filters of the ledger and audit lists. */
+function filterByPrincipal(q: { token?: string | undefined; subject?: string | undefined }, where: string[], args: unknown[]): void {
+  if (q.token !== undefined) {
+    where.push("token_name = ?");
+    args.push(q.token);
+  }
+  if (q.subject !== undefined) {
+    where.push("principal_subject = ?");
+    args.push(q.subject);
+  }
+}
+
 /** One group-committed write: a certificate with its audit event, or an audit event alone. */
 export interface LedgerWrite {
   certificate: CertificateRecord | null;
@@ -79,7 +92,7 @@ function writeWeight(w: LedgerWrite): number {
 }
 
 const CERTIFICATE_COLUMNS = [
-  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "request_id", "created_at", "renewal_key",
+  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "principal_subject", "request_id", "created_at", "renewal_key",
 ] as const;
 
 /** Each column read from the JSON array bound as ?1: one statement inserts every row of a group (SQLite json_each). */
@@ -152,10 +165,7 @@ export function listQuery(q: CertificateQuery): { sql: string; args: unknown[] }
     where.push("revoked_at IS NULL AND not_after > ? AND not_after <= ?");
     args.push(q.now, q.expiringBefore);
   }
-  if (q.token !== undefined) {
-    where.push("token_name = ?");
-    args.push(q.token);
-  }
+  filterByPrincipal(q, where, args);
   if (q.renewed !== undefined) where.push(q.renewed ? "renewed_by IS NOT NULL" : "renewed_by IS NULL");
   if (q.after !== undefined) {
     where.push("(created_at < ? OR (created_at = ? AND serial < ?))");
@@ -404,10 +414,7 @@ export function d1AuditLog(db: D1Database, options: LedgerWriteOptions = { group
         where.push("at < ?");
         args.push(q.until);
       }
-      if (q.token !== undefined) {
-        where.push("token_name = ?");
-        args.push(q.token);
-      }
+      filterByPrincipal(q, where, args);
       if (q.beforeId !== undefined) {
         where.push("id < ?");
         args.push(q.beforeId);
@@ -420,33 +427,40 @@ export function d1AuditLog(db: D1Database, options: LedgerWriteOptions = { group
 }
 
 export function d1IdempotencyStore(db: D1Database): IdempotencyStore {
+  // API tokens hold keys under subject "" (a primary key column cannot usefully be NULL).
+  const subjectOf = (owner: PrincipalId) => owner.subject ?? "";
   return {
     async claim(r: IdempotencyRecord) {
       const inserted = await db
         .prepare(
-          `INSERT INTO idempotency_keys (token_name, key, request_hash, state, serial, sealed_key, created_at, expires_at)
-           VALUES (?, ?, ?, 'pending', NULL, NULL, ?, ?) ON CONFLICT (token_name, key) DO NOTHING`,
+          `INSERT INTO idempotency_keys (token_name, principal_subject, key, request_hash, state, serial, sealed_key, created_at, expires_at)
+           VALUES (?, ?, ?, ?, 'pending', NULL, NULL, ?, ?) ON CONFLICT (token_name, principal_subject, key) DO NOTHING`,
         )
-        .bind(r.token_name, r.key, r.request_hash, r.created_at, r.expires_at)
+        .bind(r.token_name, r.principal_subject, r.key, r.request_hash, r.created_at, r.expires_at)
         .run();
       if (inserted.meta.changes === 1) return null;
-      return this.get(r.token_name, r.key);
+      return this.get({ name: r.token_name, subject: r.principal_subject }, r.key);
     },
-    async complete(tokenName, key, serial, sealedKey) {
-      await db.prepare("UPDATE idempotency_keys SET state = 'done', serial = ?, sealed_key = ? WHERE token_name = ? AND key = ?").bind(serial, sealedKey, tokenName, key).run();
+    async complete(owner, key, serial, sealedKey) {
+      await db
+        .prepare("UPDATE idempotency_keys SET state = 'done', serial = ?, sealed_key = ? WHERE token_name = ? AND principal_subject = ? AND key = ?")
+        .bind(serial, sealedKey, owner.name, subjectOf(owner), key)
+        .run();
     },
     async takeOver(r, previousCreatedAt) {
       const res = await db
-        .prepare("UPDATE idempotency_keys SET created_at = ?, expires_at = ? WHERE token_name = ? AND key = ? AND state = 'pending' AND request_hash = ? AND created_at = ?")
-        .bind(r.created_at, r.expires_at, r.token_name, r.key, r.request_hash, previousCreatedAt)
+        .prepare(
+          "UPDATE idempotency_keys SET created_at = ?, expires_at = ? WHERE token_name = ? AND principal_subject = ? AND key = ? AND state = 'pending' AND request_hash = ? AND created_at = ?",
+        )
+        .bind(r.created_at, r.expires_at, r.token_name, r.principal_subject, r.key, r.request_hash, previousCreatedAt)
         .run();
       return res.meta.changes === 1;
     },
-    async release(tokenName, key) {
-      await db.prepare("DELETE FROM idempotency_keys WHERE token_name = ? AND key = ? AND state = 'pending'").bind(tokenName, key).run();
+    async release(owner, key) {
+      await db.prepare("DELETE FROM idempotency_keys WHERE token_name = ? AND principal_subject = ? AND key = ? AND state = 'pending'").bind(owner.name, subjectOf(owner), key).run();
     },
-    async get(tokenName, key) {
-      return db.prepare("SELECT * FROM idempotency_keys WHERE token_name = ? AND key = ?").bind(tokenName, key).first<IdempotencyRecord>();
+    async get(owner, key) {
+      return db.prepare("SELECT * FROM idempotency_keys WHERE token_name = ? AND principal_subject = ? AND key = ?").bind(owner.name, subjectOf(owner), key).first<IdempotencyRecord>();
     },
     async purgeExpired(now) {
       await db.prepare("DELETE FROM idempotency_keys WHERE expires_at <= ?").bind(now).run();

@@ -11,6 +11,44 @@ import { parseDuration } from "../pki/duration.ts";
 import { compileNamePolicy } from "../pki/name-policy.ts";
 import { SCOPES, type Scope, type TokenRecord, type TokenStore } from "./types.ts";
 
+/** A secret holding a JSON array (API_TOKENS, OIDC_TRUST): its entries, or a message naming the variable. */
+export function parseJsonArray(text: string, variable: string, what: string): unknown[] | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return `${variable} is not valid JSON`;
+  }
+  return Array.isArray(raw) ? raw : `${variable} must be a JSON array of ${what}`;
+}
+
+/** What an entry grants: scopes, allowed name patterns (checked by the caller) and a lifetime ceiling. */
+export interface Grant {
+  scopes: ReadonlySet<Scope>;
+  allow: string[];
+  maxTtlSeconds: number | undefined;
+}
+
+/**
+ * Reads the `scopes`, `allow` and `max_ttl` fields shared by API_TOKENS and
+ * OIDC_TRUST entries; returns a message naming `where` and the field when one
+ * is wrong. `allow` is type-checked only: the caller compiles it (OIDC
+ * patterns carry placeholders).
+ */
+export function parseGrant(e: Record<string, unknown>, where: string): Grant | string {
+  const scopes = e["scopes"];
+  if (!Array.isArray(scopes) || scopes.some((s) => !SCOPES.includes(s as Scope))) return `${where}.scopes must list scopes from ${SCOPES.join(", ")}`;
+  const allow = e["allow"] ?? [];
+  if (!Array.isArray(allow) || allow.some((a) => typeof a !== "string")) return `${where}.allow must be a list of name patterns`;
+  let maxTtlSeconds: number | undefined;
+  if (e["max_ttl"] !== undefined) {
+    const d = typeof e["max_ttl"] === "string" ? parseDuration(e["max_ttl"]) : null;
+    if (!d?.ok) return `${where}.max_ttl must be a duration such as "30d"`;
+    maxTtlSeconds = d.value;
+  }
+  return { scopes: new Set(scopes as Scope[]), allow: allow as string[], maxTtlSeconds };
+}
+
 interface StoredToken extends TokenRecord {
   hash: Uint8Array;
 }
@@ -28,13 +66,8 @@ export function secretTokenStore(source: string | undefined): TokenStore | strin
 
 function parseTokens(text: string): TokenStore | string {
   if (text.trim() === "") return "API_TOKENS is not set: create a token with `npm run token:create` and store the printed entry";
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return "API_TOKENS is not valid JSON";
-  }
-  if (!Array.isArray(raw)) return "API_TOKENS must be a JSON array of token entries";
+  const raw = parseJsonArray(text, "API_TOKENS", "token entries");
+  if (typeof raw === "string") return raw;
   const tokens: StoredToken[] = [];
   for (const [i, entry] of raw.entries()) {
     const where = `API_TOKENS[${i}]`;
@@ -42,23 +75,16 @@ function parseTokens(text: string): TokenStore | string {
     const e = entry as Record<string, unknown>;
     if (typeof e["name"] !== "string" || e["name"] === "") return `${where}.name must be a non-empty string`;
     if (typeof e["sha256"] !== "string" || !/^[0-9a-f]{64}$/.test(e["sha256"])) return `${where}.sha256 must be 64 lowercase hex digits`;
-    const scopes = e["scopes"];
-    if (!Array.isArray(scopes) || scopes.some((s) => !SCOPES.includes(s as Scope))) return `${where}.scopes must list scopes from ${SCOPES.join(", ")}`;
-    const allow = e["allow"] ?? [];
-    if (!Array.isArray(allow) || allow.some((a) => typeof a !== "string")) return `${where}.allow must be a list of name patterns`;
-    const policy = compileNamePolicy(allow as string[]);
+    const grant = parseGrant(e, where);
+    if (typeof grant === "string") return grant;
+    const policy = compileNamePolicy(grant.allow);
     if (!policy.ok) return `${where}.allow has an invalid pattern ${JSON.stringify(policy.error.pattern)}`;
-    let maxTtlSeconds: number | undefined;
-    if (e["max_ttl"] !== undefined) {
-      const d = typeof e["max_ttl"] === "string" ? parseDuration(e["max_ttl"]) : null;
-      if (!d?.ok) return `${where}.max_ttl must be a duration such as "30d"`;
-      maxTtlSeconds = d.value;
-    }
     // Names key the ledger, audit trail and idempotency keys: two tokens must never share one.
     if (tokens.some((t) => t.name === e["name"])) return `${where}.name ${JSON.stringify(e["name"])} is used by another token; token names must be unique`;
-    tokens.push({ name: e["name"], hash: fromHex(e["sha256"]), scopes: new Set(scopes as Scope[]), policy: policy.value, maxTtlSeconds });
+    tokens.push({ name: e["name"], hash: fromHex(e["sha256"]), scopes: grant.scopes, policy: policy.value, maxTtlSeconds: grant.maxTtlSeconds });
   }
   return {
+    names: tokens.map((t) => t.name),
     async findByHash(hash) {
       // Compare against every entry so the time taken does not reveal which one matched.
       let found: StoredToken | null = null;

@@ -8,18 +8,60 @@ import type { NamePolicy } from "../pki/name-policy.ts";
 export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "metrics", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** An API token as stored: never the token itself, only its SHA-256. */
-export interface TokenRecord {
+/**
+ * The authenticated caller, however it authenticated: an API token (by its
+ * name) or an OIDC token (by its trust policy's name and the token's `sub`).
+ * Routes and use cases see only this.
+ */
+export interface Principal {
+  /** The token's name, or the OIDC trust policy's name. Keys the ledger, audit trail and idempotency keys. */
   name: string;
   scopes: ReadonlySet<Scope>;
   policy: NamePolicy;
-  /** Per-token ceiling on certificate lifetime, below the service maximum. */
+  /** Ceiling on certificate lifetime, below the service maximum. */
   maxTtlSeconds: number | undefined;
+  /** The OIDC token's `sub` (e.g. repo:org/infra:ref:refs/heads/main); undefined for API tokens. */
+  subject?: string | undefined;
 }
+
+/** An API token as stored: never the token itself, only its SHA-256. */
+export type TokenRecord = Principal;
 
 export interface TokenStore {
   /** Finds the token whose SHA-256 equals `hash`, comparing in constant time. */
   findByHash(hash: Uint8Array): Promise<TokenRecord | null>;
+  /** Every token's name (OIDC trust policies may not reuse one). */
+  readonly names: readonly string[];
+}
+
+/** Who holds a record: a token's or trust policy's name, and the OIDC `sub` (null for API tokens). */
+export interface PrincipalId {
+  name: string;
+  subject: string | null;
+}
+
+/** A JWS protected header's fields that choose the verification key. */
+export interface KeyHint {
+  alg: string;
+  kid: string | undefined;
+}
+
+/** Where an OIDC issuer's keys come from: its discovery document, a JWKS URL, or an inline JWKS. */
+export type KeyLocation =
+  | { issuer: string; jwksUri?: undefined; jwks?: undefined }
+  | { issuer: string; jwksUri: string; jwks?: undefined }
+  | { issuer: string; jwksUri?: undefined; jwks: { keys: Record<string, unknown>[] } };
+
+export type KeyLookup =
+  /** Usually one key; several when the token names no kid and the set has several of its type (each is tried). */
+  | { ok: true; keys: CryptoKey[] }
+  | { ok: false; reason: "unknown_key" | "alg_mismatch" }
+  /** Neither fresh nor usable stale keys: the issuer (or its discovery) could not be reached or answered badly. */
+  | { ok: false; reason: "unavailable"; detail: string; retryAfterSeconds: number };
+
+/** An issuer's verification keys, fetched and cached per isolate (src/store/oidc-keys.ts). */
+export interface OidcKeySource {
+  key(location: KeyLocation, hint: KeyHint, nowMs: number): Promise<KeyLookup>;
 }
 
 /** A certificate as recorded in the ledger. Never holds a private key. */
@@ -35,6 +77,8 @@ export interface CertificateRecord {
   not_after: string;
   issuer_fingerprint: string;
   token_name: string;
+  /** The OIDC caller's `sub`; null for API tokens. */
+  principal_subject: string | null;
   request_id: string;
   created_at: string;
   revoked_at: string | null;
@@ -55,6 +99,7 @@ export interface AuditEvent {
   status: number;
   code: string | null;
   token_name: string | null;
+  principal_subject: string | null;
   client_address: string | null;
   method: string;
   path: string;
@@ -77,6 +122,7 @@ export interface CertificateQuery {
   token?: string | undefined;
   /** true: only certificates a later one renewed; false: only those not renewed. */
   renewed?: boolean | undefined;
+  subject?: string | undefined;
   /** Keyset cursor: rows strictly after this (created_at, serial) in newest-first order. */
   after?: { created_at: string; serial: string } | undefined;
   limit: number;
@@ -87,6 +133,7 @@ export interface AuditQuery {
   since?: string | undefined;
   until?: string | undefined;
   token?: string | undefined;
+  subject?: string | undefined;
   /** Rows with id below this (newest first). */
   beforeId?: number | undefined;
   limit: number;
@@ -203,6 +250,8 @@ export interface AuditLog {
 
 export interface IdempotencyRecord {
   token_name: string;
+  /** The OIDC `sub`, or "" for API tokens (part of the key). */
+  principal_subject: string;
   key: string;
   request_hash: string;
   state: "pending" | "done";
@@ -215,11 +264,11 @@ export interface IdempotencyRecord {
 export interface IdempotencyStore {
   /** Inserts a pending claim; returns null when claimed, else the existing record. */
   claim(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
-  complete(tokenName: string, key: string, serial: string, sealedKey: string | null): Promise<void>;
-  release(tokenName: string, key: string): Promise<void>;
+  complete(owner: PrincipalId, key: string, serial: string, sealedKey: string | null): Promise<void>;
+  release(owner: PrincipalId, key: string): Promise<void>;
   /** Takes over a pending claim whose holder is presumed dead (its created_at is unchanged); returns whether it did. */
   takeOver(record: IdempotencyRecord, previousCreatedAt: string): Promise<boolean>;
-  get(tokenName: string, key: string): Promise<IdempotencyRecord | null>;
+  get(owner: PrincipalId, key: string): Promise<IdempotencyRecord | null>;
   /** Deletes expired keys (and the sealed private keys with them). */
   purgeExpired(now: string): Promise<void>;
 }

@@ -9,6 +9,8 @@ import { ERROR_TABLE } from "../../src/errors.ts";
 import { createRootCa } from "../../src/pki/ca-certificate.ts";
 import { encodePem } from "../../src/pki/pem.ts";
 import { x509 } from "../../src/pki/x509.ts";
+// The issuer of the OIDC_TRUST policy the fuzz runs configure.
+import { OIDC_ISSUER } from "../worker/oidc-helpers.ts";
 
 export type Send = (req: Request) => Promise<Response>;
 
@@ -103,9 +105,51 @@ function issueBody(): fc.Arbitrary<string> {
   );
 }
 
+const b64url = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const numericDate = fc.oneof(
+  fc.integer({ min: 0, max: 4_102_444_800 }),
+  fc.constant(Math.floor(Date.now() / 1000)),
+  fc.constantFrom(1e308, -1, 0.5, Number.MAX_SAFE_INTEGER),
+  jsonValue,
+);
+
+/**
+ * Bearer values shaped like JWS compact tokens: headers with every kind of
+ * alg (none, HMAC, asymmetric, junk), claims of the wrong types, nested
+ * claims and placeholders' values, broken segments and sizes. `issuers` are
+ * trusted by the service under test, so verification and policy code runs too.
+ */
+export function jwtBearer(issuers: readonly string[]): fc.Arbitrary<string> {
+  const header = fc.record(
+    { alg: fc.oneof(fc.constantFrom("none", "None", "HS256", "RS256", "ES256", "PS512", "EdDSA", "ES256K", ""), jsonValue), kid: fc.oneof(fc.constantFrom("rsa-1", "ec-1"), jsonValue), typ: fc.constant("JWT"), crit: jsonValue },
+    { requiredKeys: ["alg"] },
+  );
+  const claims = fc.record(
+    {
+      iss: fc.oneof(fc.constantFrom(...issuers), jsonValue),
+      aud: fc.oneof(fc.constantFrom("https://ca.example.com", ["https://ca.example.com"]), jsonValue),
+      sub: fc.oneof(fc.string({ maxLength: 300 }), jsonValue),
+      exp: numericDate,
+      iat: numericDate,
+      nbf: numericDate,
+      "kubernetes.io": fc.oneof(fc.record({ namespace: fc.oneof(nameish, jsonValue), serviceaccount: fc.oneof(fc.record({ name: fc.constantFrom("kuma-control-plane", "*") }), jsonValue) }), jsonValue),
+      ref: fc.oneof(fc.string({ maxLength: 40 }), jsonValue),
+    },
+    { requiredKeys: [] },
+  );
+  const segment = fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("")), maxLength: 400 });
+  return fc.oneof(
+    fc.tuple(header, claims, segment).map(([h, c, sig]) => `${b64url(JSON.stringify(h))}.${b64url(JSON.stringify(c))}.${sig}`),
+    fc.tuple(fc.json(), fc.json(), segment).map(([h, c, sig]) => `eyJ${b64url(h)}.${b64url(c)}.${sig}`),
+    fc.tuple(segment, segment, segment).map(([a, b, c]) => `eyJ${a}.${b}.${c}`),
+    fc.integer({ min: 1, max: 20 }).map((n) => "eyJ" + ".".repeat(n)),
+    fc.integer({ min: 8000, max: 70_000 }).map((n) => `eyJhbGciOiJSUzI1NiJ9.${"A".repeat(n)}.sig`),
+  );
+}
+
 export interface Target {
   name: string;
-  arbitrary: fc.Arbitrary<{ method: string; path: string; body?: string; auth: boolean }>;
+  arbitrary: fc.Arbitrary<{ method: string; path: string; body?: string; auth: boolean; bearer?: string }>;
 }
 
 export function targets(samples: Samples): Target[] {
@@ -134,6 +178,12 @@ export function targets(samples: Samples): Target[] {
     { name: "POST revoke", arbitrary: fc.tuple(q, issueBody()).map(([v, body]) => ({ method: "POST", path: `/v1/certificates/${v || "x"}/revoke`, body, auth: true })) },
     { name: "GET /v1/ca, /v1/crl, /v1/audit", arbitrary: fc.tuple(fc.constantFrom("/v1/ca", "/v1/crl", "/v1/audit"), fc.constantFrom("format", "since", "until", "limit"), q).map(([p, k, v]) => ({ method: "GET", path: `${p}?${k}=${v}`, auth: true })) },
     {
+      name: "JWT-shaped bearer values",
+      arbitrary: fc
+        .tuple(jwtBearer([OIDC_ISSUER, "https://token.actions.githubusercontent.com"]), fc.constantFrom("/v1/certificates", "/v1/certificates?token=zone-cp", "/v1/audit"))
+        .map(([bearer, path]) => ({ method: path === "/v1/certificates" ? "POST" : "GET", path, auth: true, bearer, ...(path === "/v1/certificates" ? { body: '{"hostnames":["kuma-control-plane.zone-a.svc"]}' } : {}) })),
+    },
+    {
       name: "any method, any path",
       arbitrary: fc
         .tuple(fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "POST", "OPTIONS"), fc.webPath(), fc.boolean())
@@ -145,9 +195,9 @@ export function targets(samples: Samples): Target[] {
 const KNOWN_CODES = new Set(Object.keys(ERROR_TABLE));
 
 /** Sends one request and returns a description of what is wrong with the answer, or null. */
-export async function checkOne(send: Send, base: string, token: string, r: { method: string; path: string; body?: string; auth: boolean }, maxMs: number): Promise<string | null> {
+export async function checkOne(send: Send, base: string, token: string, r: { method: string; path: string; body?: string; auth: boolean; bearer?: string }, maxMs: number): Promise<string | null> {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (r.auth) headers["Authorization"] = `Bearer ${token}`;
+  if (r.auth) headers["Authorization"] = `Bearer ${r.bearer ?? token}`;
   const started = Date.now();
   let res: Response;
   try {

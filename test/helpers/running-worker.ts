@@ -37,7 +37,25 @@ export interface RunningWorker {
 }
 
 /**
+ * A free loopback port, for a worker whose bindings must name its own URL
+ * (an OIDC_TRUST audience). Another process could take it before the worker
+ * binds; the worker then fails to start, loudly.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
  * Start the worker and wait until /healthz reports the test CA.
+ * `bindings` are extra secrets (e.g. OIDC_TRUST); `port` a fixed loopback port (default: any free one).
  * Throws if the worker answers with another CA (e.g. bindings from .dev.vars won).
  */
 export interface StartOptions {
@@ -46,6 +64,8 @@ export interface StartOptions {
   persistDir?: string;
   /** Secrets on top of (or, with undefined, instead of) the authority's bindings, e.g. CA_TRUST or CA_PREVIOUS_CERT. */
   bindings?: Record<string, string | undefined>;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export async function startRunningWorker(options: StartOptions = {}): Promise<RunningWorker> {
@@ -80,11 +100,12 @@ export async function startRunningWorker(options: StartOptions = {}): Promise<Ru
       sendMetrics: false,
       bindings: {
         // Every secret the test authority provides (CA_CERT, CA_KEY, API_TOKENS, …), as `wrangler secret put` would.
+        // Extra ones (e.g. OIDC_TRUST, CA_PREVIOUS_CERT) the same way.
         ...Object.fromEntries(secrets.map(([name, value]) => [name, { type: "secret_text" as const, value }])),
         DB: { type: "d1", database_id: databaseId },
       },
       dev: {
-        server: { hostname: "127.0.0.1", port: 0 },
+        server: { hostname: "127.0.0.1", port: options.port ?? 0 },
         inspector: false,
         persist,
         watch: false,

@@ -89,6 +89,19 @@ export function outsideEnv(extra: Record<string, string> = {}): NodeJS.ProcessEn
   return { ...env, ...extra };
 }
 
+/**
+ * A runner with Node and nothing of this repository: `npm install -g` goes
+ * to a fresh prefix whose bin/ is on PATH, offline with an empty cache (the
+ * tarball needs nothing from a registry).
+ */
+export function runnerEnv(dir: string): NodeJS.ProcessEnv {
+  const prefix = join(dir, ".npm-global");
+  const env = outsideEnv({ npm_config_prefix: prefix, npm_config_cache: join(prefix, ".cache"), npm_config_offline: "true", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", EDGECA_RETRY_DELAY_MS: "50", NODE_NO_WARNINGS: "1" });
+  env.PATH = `${join(prefix, "bin")}:${env.PATH}`;
+  for (const name of Object.keys(env)) if (name.startsWith("EDGECA_") && name !== "EDGECA_RETRY_DELAY_MS") delete env[name];
+  return env;
+}
+
 async function mustRun(file: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Run> {
   const r = await spawnAsync(file, args, { ...o, timeoutMs: 180_000 });
   if (r.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);

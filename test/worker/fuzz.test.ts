@@ -4,17 +4,23 @@
  * for minutes over HTTP with a random seed.
  */
 import fc from "fast-check";
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import worker from "../../src/index.ts";
+import type { Env } from "../../src/config.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkOne, makeSamples, targets, type Samples } from "../fuzz/properties.ts";
 import { tokens } from "./helpers.ts";
+import { inlineTrust } from "./oidc-helpers.ts";
 
 const SEED = 20261128;
 const RUNS = 40;
 
 let samples: Samples;
+let withTrust: Env;
 beforeAll(async () => {
   samples = await makeSamples();
+  // An OIDC_TRUST policy for FUZZ_OIDC_ISSUER, so JWT-shaped values reach verification and policy code.
+  withTrust = { ...env, OIDC_TRUST: (await inlineTrust()).OIDC_TRUST } as Env;
 });
 
 describe("hostile input never gets a 5xx, a non-problem error or a hang", () => {
@@ -22,7 +28,8 @@ describe("hostile input never gets a 5xx, a non-problem error or a hang", () => 
     for (const target of targets(samples)) {
       await fc.assert(
         fc.asyncProperty(target.arbitrary, async (r) => {
-          const problem = await checkOne((req) => exports.default.fetch(req), "http://edgeca.test", tokens.admin, r, 5_000);
+          const send = async (req: Request) => (r.bearer !== undefined ? worker.fetch(req as never, withTrust) : exports.default.fetch(req));
+          const problem = await checkOne(send, "http://edgeca.test", tokens.admin, r, 5_000);
           expect(problem, `${target.name}: ${r.method} ${r.path.slice(0, 120)}`).toBeNull();
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },

@@ -1,12 +1,14 @@
 /**
  * Hardening: HTTP hygiene, CORS, rate limits, input limits, and that no
- * secret (CA key, tokens, STORE_KEY) ever appears in a response or a log line.
+ * secret (CA key, tokens, STORE_KEY, OIDC tokens and their claims beyond
+ * the subject) ever appears in a response or a log line.
  */
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { toHex } from "../../src/pki/bytes.ts";
 import { decodePem, encodePem } from "../../src/pki/pem.ts";
 import { call, callWithEnv, expectProblem, tokens, type IssuedJson } from "./helpers.ts";
+import { inlineTrust, k8sClaims } from "./oidc-helpers.ts";
 
 describe("HTTP hygiene", () => {
   it.each(["/healthz", "/v1/ca", "/v1/nope", "/v1/certificates"])("sets security headers on %s", async (path) => {
@@ -161,5 +163,32 @@ describe("secrets never leak", () => {
     for (const [what, needle] of needles) expect(haystack.includes(needle), what).toBe(false);
     // Sanity: the needle search works (the issued private key is in its own response).
     expect(haystack.includes(body.private_key!.split("\n")[1]!)).toBe(true);
+  });
+
+  it("keeps OIDC tokens and their claims (beyond the subject) out of every response and log line", async () => {
+    const trust = await inlineTrust();
+    const seen: string[] = [];
+    const send = async (token: string, path = "/v1/certificates", body: unknown = { hostnames: ["kuma-control-plane.zone-a.svc"] }) => {
+      const res = await callWithEnv({ OIDC_TRUST: trust.OIDC_TRUST }, path, { token, body });
+      seen.push(`${res.status} ${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${await res.text()}`);
+    };
+    const t = Math.floor(Date.now() / 1000);
+    const jwts = [
+      await trust.sign(k8sClaims("zone-a")),
+      await trust.sign(k8sClaims("zone-a", { aud: "https://elsewhere.example" })),
+      await trust.sign(k8sClaims("zone-a", { exp: t - 600 })),
+      await trust.sign(k8sClaims("zone-a", { exp: t + 90_000 })),
+      await trust.sign(k8sClaims("zone-a", { iss: "https://untrusted.example" })),
+      await trust.sign(k8sClaims("zone-a", { "kubernetes.io": { namespace: "a.b", serviceaccount: { name: "kuma-control-plane" }, pod: { name: "kuma-control-plane-7f9c4-secretpod" } } })),
+    ];
+    for (const jwt of jwts) await send(jwt);
+    await send(jwts[0]!, "/v1/certificates", { hostnames: ["kuma-control-plane.zone-b.svc"] });
+    await send(jwts[0]!, "/v1/verify", { chain: "x" });
+    await send(jwts[0]!.slice(0, -10));
+    await send(jwts[0]!, "/v1/certificates?format=kubernetes-secret");
+    const haystack = [...seen, ...logged].join("\n");
+    expect(seen.length).toBe(10);
+    for (const jwt of jwts) for (const part of jwt.split(".")) expect(haystack.includes(part.slice(0, 40)), "a JWT segment").toBe(false);
+    for (const claim of ["kuma-control-plane-7f9c4-secretpod", "elsewhere.example", "untrusted.example", "5a2c1b0d"]) expect(haystack.includes(claim), claim).toBe(false);
   });
 });

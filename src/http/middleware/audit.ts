@@ -28,6 +28,7 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
       status,
       code: c.error instanceof ApiError ? c.error.code : status >= 500 ? "internal" : null,
       token_name: principal?.name ?? null,
+      principal_subject: principal?.subject ?? null,
       client_address: c.req.header("CF-Connecting-IP") ?? null,
       method: c.req.method,
       path: path.slice(0, 256),

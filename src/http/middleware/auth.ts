@@ -1,38 +1,34 @@
 /**
- * Bearer-token authentication (RFC 6750) and scope authorization. The token
- * is hashed with SHA-256 and compared in constant time against the stored
- * hashes; 401 (no or unknown token) and 403 (scope) are distinct.
+ * Bearer authentication (RFC 6750) and scope authorization. The credential
+ * goes to the deps' authenticator (an API token, or an OIDC token accepted
+ * by an OIDC_TRUST policy: src/authority/authenticate.ts), which yields the
+ * one Principal type; 401 (no or unknown credential) and 403 (scope) are distinct.
  */
 import { createMiddleware } from "hono/factory";
-import { hasScope } from "../../authority/policy.ts";
+import { describePrincipal, hasScope } from "../../authority/policy.ts";
 import { ApiError } from "../../errors.ts";
-import { sha256, utf8 } from "../../pki/bytes.ts";
 import type { Scope } from "../../store/types.ts";
 import type { AppEnv } from "../types.ts";
-import { limitByToken } from "./rate-limit.ts";
+import { limitByPrincipal } from "./rate-limit.ts";
 
 const REALM = 'Bearer realm="edgeca"';
+/** RFC 6750 §2.1 b64token; long enough for an OIDC token, whose own limit the authenticator applies. */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,65536})\s*$/i;
 
 export function requireScope(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const tokens = c.get("deps").tokens;
-    if (typeof tokens === "string") throw new ApiError("config_invalid", tokens);
-    const header = c.req.header("Authorization") ?? "";
-    const match = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})\s*$/i.exec(header);
+    const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match) {
       throw new ApiError("unauthorized", "send Authorization: Bearer <token>", { headers: { "WWW-Authenticate": REALM } });
     }
-    const principal = await tokens.findByHash(await sha256(utf8(match[1]!)));
-    if (!principal) {
-      throw new ApiError("unauthorized", "the bearer token is not known", { headers: { "WWW-Authenticate": `${REALM}, error="invalid_token"` } });
-    }
+    const principal = await c.get("deps").authenticator.authenticate(match[1]!, c.get("now"));
     if (!hasScope(principal, scope)) {
-      throw new ApiError("insufficient_scope", `token "${principal.name}" lacks the "${scope}" scope`, {
+      throw new ApiError("insufficient_scope", `${describePrincipal(principal)} lacks the "${scope}" scope`, {
         headers: { "WWW-Authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"` },
       });
     }
     c.set("principal", principal);
-    await limitByToken(c, principal.name);
+    await limitByPrincipal(c, principal);
     await next();
   });
 }

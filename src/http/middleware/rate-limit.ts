@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../errors.ts";
-import type { RateLimiter } from "../../store/types.ts";
+import type { Principal, RateLimiter } from "../../store/types.ts";
 import type { AppEnv } from "../types.ts";
 
 
@@ -38,6 +38,8 @@ export const limitByClient = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export function limitByToken(c: Context<AppEnv>, tokenName: string): Promise<void> {
-  return enforce(c.env?.RATE_LIMIT_TOKEN, `token:${tokenName}`, "token");
+/** Per caller: an API token by its name, an OIDC caller by its trust policy and `sub` (one pipeline cannot starve the others). */
+export function limitByPrincipal(c: Context<AppEnv>, principal: Principal): Promise<void> {
+  const key = principal.subject === undefined ? `token:${principal.name}` : `oidc:${principal.name}\n${principal.subject}`;
+  return enforce(c.env?.RATE_LIMIT_TOKEN, key, principal.subject === undefined ? "token" : "workload identity");
 }

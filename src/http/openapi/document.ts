@@ -34,7 +34,8 @@ function problems(...statuses: number[]): Responses {
 }
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const bearer = (scope: string) => [{ bearer: [scope] }];
+/** Either credential authenticates: an API token, or an OIDC token that a trust policy granting the scope accepts. */
+const bearer = (scope: string): Record<string, string[]>[] => [{ bearer: [scope] }, { oidc: [scope] }];
 const authProblems = () => problems(401, 403);
 /** Every /v1 route is rate limited (429) and can meet a misconfigured or failing backend (503). */
 const serverProblems = () => problems(429, 500, 503);
@@ -60,6 +61,15 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     type: "http",
     scheme: "bearer",
     description: "An API token (`npm run token:create`). Each operation lists the scope it needs; the `admin` scope grants all.",
+  });
+  registry.registerComponent("securitySchemes", "oidc", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "Workload identity: an OIDC ID token from GitHub Actions, GitLab CI or a Kubernetes projected service-account token, accepted by an OIDC_TRUST policy " +
+      "(issuer, audience, claims) that grants the scope and the names. Signed with an asymmetric algorithm, with iss, aud, exp and iat, lifetime at most 24 h. " +
+      'Refusals are 401 invalid_token (WWW-Authenticate: Bearer error="invalid_token") saying which check failed; an unreachable issuer is 503 identity_provider_unavailable with Retry-After.',
   });
 
   const issueQuery = z.object({
@@ -124,7 +134,8 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
         hostname: z.string().optional().meta({ description: "An exact name, or .suffix for every name below a domain" }),
         status: z.enum(["active", "revoked", "expired"]).optional(),
         expiring_within: z.string().optional().meta({ description: 'Active certificates expiring within this duration, e.g. "30d"' }),
-        token: z.string().optional().meta({ description: "The name of the token that obtained them" }),
+        token: z.string().optional().meta({ description: "The name of the token (or OIDC trust policy) that obtained them" }),
+        subject: z.string().optional().meta({ description: "The OIDC sub of the caller that obtained them" }),
         renewed: z
           .enum(["true", "false"])
           .optional()
@@ -254,7 +265,8 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
       query: z.object({
         since: z.string().optional().meta({ format: "date-time" }),
         until: z.string().optional().meta({ format: "date-time" }),
-        token: z.string().optional(),
+        token: z.string().optional().meta({ description: "The token's or OIDC trust policy's name" }),
+        subject: z.string().optional().meta({ description: "The OIDC caller's sub" }),
         limit: z.coerce.number().int().min(1).optional(),
         cursor: z.string().optional(),
       }),

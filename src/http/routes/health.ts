@@ -16,6 +16,8 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
   const config = requireConfig(c);
   const tokens = c.get("deps").tokens;
   if (typeof tokens === "string") throw new ApiError("config_invalid", tokens);
+  const oidcTrust = c.get("deps").oidcTrust;
+  if (typeof oidcTrust === "string") throw new ApiError("config_invalid", oidcTrust);
   const loaded = await inspectCaSet(c.get("deps").caMaterial, c.get("now"));
   if (!loaded.ok) throw new ApiError(isNotConfigured(loaded.error) ? "ca_not_configured" : "ca_invalid", describeCaProblem(loaded.error));
   const set = loaded.value;

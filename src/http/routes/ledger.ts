@@ -49,6 +49,7 @@ function recordJson(r: CertificateRecord, now: Date, withPem: boolean) {
     sha256_fingerprint: r.sha256_fingerprint,
     issuer_fingerprint: r.issuer_fingerprint,
     token_name: r.token_name,
+    principal_subject: r.principal_subject,
     request_id: r.request_id,
     created_at: r.created_at,
     revoked_at: r.revoked_at,
@@ -137,6 +138,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
       expiringBefore,
       token: c.req.query("token"),
       renewed: renewed === undefined ? undefined : renewed === "true",
+      subject: c.req.query("subject"),
       after: cursor ? decodeCursor(cursor, CertificateCursor()) : undefined,
       limit: limit + 1,
       now: now.toISOString(),
@@ -189,7 +191,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const until = parseTime(c, "until");
     const limit = parseLimit(c);
     const cursor = c.req.query("cursor");
-    const rows = await audit.list({ since, until, token: c.req.query("token"), beforeId: cursor ? decodeCursor(cursor, AuditCursor()).id : undefined, limit: limit + 1 });
+    const rows = await audit.list({ since, until, token: c.req.query("token"), subject: c.req.query("subject"), beforeId: cursor ? decodeCursor(cursor, AuditCursor()).id : undefined, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return c.json({ events: page, next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null });
