@@ -36,8 +36,9 @@ export interface RunningWorker {
 /**
  * Start the worker and wait until /healthz reports the test CA.
  * Throws if the worker answers with another CA (e.g. bindings from .dev.vars won).
+ * `bindings` adds secrets (e.g. ALERT_WEBHOOK_URL) next to the test CA's.
  */
-export async function startRunningWorker(options: { authority?: TestAuthority } = {}): Promise<RunningWorker> {
+export async function startRunningWorker(options: { authority?: TestAuthority; bindings?: Record<string, string> } = {}): Promise<RunningWorker> {
   // Keep wrangler offline and quiet in tests and CI.
   process.env.WRANGLER_SEND_METRICS = "false";
   process.env.CI ??= "true";
@@ -63,7 +64,7 @@ export async function startRunningWorker(options: { authority?: TestAuthority } 
       sendMetrics: false,
       bindings: {
         // Every secret the test authority provides (CA_CERT, CA_KEY, API_TOKENS, …), as `wrangler secret put` would.
-        ...Object.fromEntries(Object.entries(authority.bindings).map(([name, value]) => [name, { type: "secret_text" as const, value }])),
+        ...Object.fromEntries(Object.entries({ ...authority.bindings, ...options.bindings }).map(([name, value]) => [name, { type: "secret_text" as const, value }])),
         DB: { type: "d1", database_id: databaseId },
       },
       dev: {
@@ -74,6 +75,8 @@ export async function startRunningWorker(options: { authority?: TestAuthority } 
         remote: false,
         logLevel: "warn",
         enableContainers: false,
+        // GET /__scheduled?cron=… runs the scheduled handler (what `npm start -- --test-scheduled` serves).
+        testScheduled: true,
       },
     });
   } catch (error) {
