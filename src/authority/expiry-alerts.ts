@@ -37,9 +37,9 @@ export function alertMessage(due: AtRiskCertificate[], now: Date, withinSeconds:
     days_left: Math.max(0, Math.floor((Date.parse(c.not_after) - now.getTime()) / DAY_MS)),
   }));
   const lines = certificates.map((c) => `• ${c.names.join(", ")}: expires ${c.not_after.slice(0, 16).replace("T", " ")} UTC (${c.days_left === 0 ? "today" : `in ${c.days_left} day${c.days_left === 1 ? "" : "s"}`}), serial ${c.serial}, token ${c.principal}`);
-  const count = `${certificates.length}${more ? "+" : ""} certificate${certificates.length === 1 && !more ? "" : "s"}`;
+  const one = certificates.length === 1 && !more;
   const text = [
-    `:warning: edgeca: ${count} expire within ${describeWithin(withinSeconds)} and no renewal was issued:`,
+    `:warning: edgeca: ${certificates.length}${more ? "+" : ""} certificate${one ? " expires" : "s expire"} within ${describeWithin(withinSeconds)} and no renewal was issued:`,
     ...lines,
     ...(more ? [`…and more: GET /v1/certificates?renewed=false&expiring_within=${Math.ceil(withinSeconds / 86_400)}d lists them all.`] : []),
   ].join("\n");

@@ -158,10 +158,10 @@ export function listQuery(q: CertificateQuery): { sql: string; args: unknown[] }
     where.push("(created_at < ? OR (created_at = ? AND serial < ?))");
     args.push(q.after.created_at, q.after.created_at, q.after.serial);
   }
-  // The page is chosen from index entries first and only its rows are read: sorting whole rows (PEM included)
-  // of every match, e.g. 15,000 at risk in a ledger of a million, took 300 ms where this takes a few.
-  const page = `SELECT serial FROM certificates ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, serial DESC LIMIT ?`;
-  return { sql: `SELECT * FROM certificates WHERE serial IN (${page}) ORDER BY created_at DESC, serial DESC`, args: [...args, q.limit] };
+  // The page is chosen from index entries first (an index entry holds the rowid) and only its rows are read:
+  // sorting whole rows (PEM included) of every match, e.g. 15,000 at risk in a ledger of a million, took 300 ms.
+  const page = `SELECT rowid FROM certificates ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, serial DESC LIMIT ?`;
+  return { sql: `SELECT * FROM certificates WHERE rowid IN (${page}) ORDER BY created_at DESC, serial DESC`, args: [...args, q.limit] };
 }
 
 /**

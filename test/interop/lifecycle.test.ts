@@ -120,7 +120,7 @@ describe("certificate lifecycle in the running worker", () => {
       { serial: atRisk.serial_number, names: ["cp.alert.mesh.example.com", "10.20.30.40"], not_after: atRisk.not_after, principal: "test-admin", days_left: 2 },
     ]);
     expect(alert.text).toContain("cp.alert.mesh.example.com");
-    expect(alert.text).toMatch(/^:warning: edgeca: 1 certificate expire/);
+    expect(alert.text).toMatch(/^:warning: edgeca: 1 certificate expires within 14 days and no renewal was issued:\n• cp\.alert\.mesh\.example\.com, 10\.20\.30\.40: expires /);
 
     await runScheduled();
     expect(receiver.received).toHaveLength(1);
