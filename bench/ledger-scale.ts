@@ -83,8 +83,8 @@ async function main() {
     const census = await db.prepare(LIFECYCLE_SQL.states).bind(now.toISOString()).first<Record<string, number>>();
     console.log(`  census: ${JSON.stringify(census)}`);
 
-    // The renewal marking is timed below inside the real write batch.
-    const queries = lifecycleQueries(now).filter((q) => q.sql !== LIFECYCLE_SQL.markRenewed);
+    // The renewal marking is timed below inside the real write batch (its undoing runs only on a revocation).
+    const queries = lifecycleQueries(now).filter((q) => q.sql !== LIFECYCLE_SQL.markRenewed && q.sql !== LIFECYCLE_SQL.unmarkRenewed);
     const results: Timed[] = [];
     for (const q of queries) {
       const plan = (await db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).bind(...q.args).all<{ detail: string }>()).results.map((r) => r.detail);

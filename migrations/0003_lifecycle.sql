@@ -30,8 +30,9 @@ WHERE revoked_at IS NULL AND EXISTS (
 );
 DROP INDEX certificates_backfill_key;
 
--- Renewal marking on insert looks up the unrenewed, unrevoked predecessors by key.
-CREATE INDEX certificates_renewable ON certificates (renewal_key) WHERE renewed_by IS NULL AND revoked_at IS NULL;
+-- Unrevoked certificates by key and successor: renewal marking on insert seeks (key, NULL) for the
+-- unrenewed predecessors; a revocation seeks (key, its serial) for the ones it renewed.
+CREATE INDEX certificates_renewable ON certificates (renewal_key, renewed_by) WHERE revoked_at IS NULL;
 -- "At risk" (unrevoked, unrenewed, expiring soon): the at-risk list, alerts, /metrics. Covering
 -- for what those read and filter on (revoked_at and renewed_by are always NULL here, one byte
 -- each, but SQLite reads a column the query names from the row unless the index holds it): the

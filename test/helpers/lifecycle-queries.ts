@@ -1,7 +1,7 @@
 /**
  * Every lifecycle query with representative arguments, as the service runs
  * them (/metrics, the at-risk list, the expiry alert, the renewal marking on
- * insert): the query-plan test asserts each uses an index, and
+ * insert and its undoing on revocation): the query-plan test asserts each uses an index, and
  * bench/ledger-scale.ts times them on a million rows.
  */
 import { LIFECYCLE_SQL, listQuery, renewalKey } from "../../src/store/d1.ts";
@@ -27,5 +27,6 @@ export function lifecycleQueries(now: Date): NamedQuery[] {
     { name: "at-risk list (renewed=false&expiring_within=30d)", sql: atRiskList.sql, args: atRiskList.args },
     { name: "alert query (14d, not alerted today)", sql: LIFECYCLE_SQL.alertsDue, args: [at, within(14), at.slice(0, 10), 101] },
     { name: "renewal marking on insert", sql: LIFECYCLE_SQL.markRenewed, args: [JSON.stringify(marking)] },
+    { name: "renewal un-marking on revocation", sql: LIFECYCLE_SQL.unmarkRenewed, args: [marking[0]!.renewal_key, "ee".repeat(16)] },
   ];
 }
