@@ -16,22 +16,24 @@ UPDATE certificates SET renewal_key = json_array(
 );
 
 -- Backfill as if every row had been recorded in order (rowid order is recording order:
--- rows are never deleted): an unrevoked certificate is renewed by the first later one with
--- its key that was recorded before it expired. A throwaway full index keeps this linear.
-CREATE INDEX certificates_backfill_key ON certificates (renewal_key);
+-- rows are never deleted): an unrevoked certificate is renewed by the first later unrevoked
+-- one with its key that was recorded before it expired (a revoked renewal renews nothing).
+-- A throwaway index keeps this linear.
+CREATE INDEX certificates_backfill_key ON certificates (renewal_key) WHERE revoked_at IS NULL;
 UPDATE certificates SET (renewed_by, renewed_at) = (
   SELECT s.serial, s.created_at FROM certificates s
-  WHERE s.renewal_key = certificates.renewal_key AND s.rowid > certificates.rowid AND s.created_at < certificates.not_after
+  WHERE s.renewal_key = certificates.renewal_key AND s.revoked_at IS NULL AND s.rowid > certificates.rowid AND s.created_at < certificates.not_after
   ORDER BY s.rowid LIMIT 1
 )
 WHERE revoked_at IS NULL AND EXISTS (
   SELECT 1 FROM certificates s
-  WHERE s.renewal_key = certificates.renewal_key AND s.rowid > certificates.rowid AND s.created_at < certificates.not_after
+  WHERE s.renewal_key = certificates.renewal_key AND s.revoked_at IS NULL AND s.rowid > certificates.rowid AND s.created_at < certificates.not_after
 );
 DROP INDEX certificates_backfill_key;
 
--- Renewal marking on insert looks up the unrenewed, unrevoked predecessors by key.
-CREATE INDEX certificates_renewable ON certificates (renewal_key) WHERE renewed_by IS NULL AND revoked_at IS NULL;
+-- Unrevoked certificates by key and successor: renewal marking on insert seeks (key, NULL) for the
+-- unrenewed predecessors; a revocation seeks (key, its serial) for the ones it renewed.
+CREATE INDEX certificates_renewable ON certificates (renewal_key, renewed_by) WHERE revoked_at IS NULL;
 -- "At risk" (unrevoked, unrenewed, expiring soon): the at-risk list, alerts, /metrics. Covering
 -- for what those read and filter on (revoked_at and renewed_by are always NULL here, one byte
 -- each, but SQLite reads a column the query names from the row unless the index holds it): the

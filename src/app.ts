@@ -17,6 +17,7 @@ import { auditRefusals } from "./http/middleware/audit.ts";
 import { docsRoutes } from "./http/routes/docs.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { ledgerRoutes } from "./http/routes/ledger.ts";
+import { metricsRoutes } from "./http/routes/metrics.ts";
 import { verifyRoutes } from "./http/routes/verify.ts";
 import type { AppEnv } from "./http/types.ts";
 
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/", certificateRoutes);
   app.route("/", ledgerRoutes);
   app.route("/", verifyRoutes);
+  app.route("/", metricsRoutes);
   const allowed: Record<string, string> = {
     "/v1/certificates": "GET, HEAD, POST",
     "/v1/certificates/sign": "POST",
@@ -65,6 +67,7 @@ export function createApp() {
     "/v1/audit": "GET, HEAD",
     "/v1/verify": "POST",
     "/healthz": "GET, HEAD",
+    "/metrics": "GET, HEAD",
   };
   for (const [path, allow] of Object.entries(allowed)) {
     app.all(path, (c) => {

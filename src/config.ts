@@ -47,6 +47,12 @@ export interface Env {
   RATE_LIMIT_CLIENT?: import("./store/types.ts").RateLimiter;
   /** Comma-separated origins allowed to call the API from a browser; none by default. */
   CORS_ORIGINS?: string;
+  /** Incoming-webhook URL (Slack, Mattermost, Teams, or your own) for expiry alerts (secret); unset: no alerts. */
+  ALERT_WEBHOOK_URL?: string;
+  /** Key for the X-Edgeca-Signature HMAC-SHA256 over each alert (secret); unset: unsigned. */
+  ALERT_WEBHOOK_SECRET?: string;
+  /** Alert on at-risk certificates expiring within this, e.g. "14d" (the default). */
+  ALERT_WITHIN?: string;
 }
 
 export interface Config {
@@ -98,4 +104,40 @@ function checkConfig(env: Env): Config | string {
     crlNextUpdateSeconds: crl.value,
     auditRetentionSeconds: retention.value,
   };
+}
+
+export interface AlertConfig {
+  webhookUrl: string;
+  secret: string | undefined;
+  withinSeconds: number;
+}
+
+export const DEFAULT_ALERT_WITHIN = "14d";
+
+/** Loopback hosts, the only ones alerts may reach over plain http (a local receiver, tests). */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The expiry-alert settings: null when ALERT_WEBHOOK_URL is unset (alerts off), a message when
+ * something is wrong. Messages never quote the URL: it is a secret (a Slack webhook URL is its own credential).
+ */
+export function loadAlertConfig(env: Env): AlertConfig | string | null {
+  const url = env.ALERT_WEBHOOK_URL?.trim();
+  if (!url) return null;
+  const within = parseDuration(env.ALERT_WITHIN?.trim() || DEFAULT_ALERT_WITHIN);
+  if (!within.ok) return `ALERT_WITHIN is not a duration such as "14d": ${JSON.stringify(env.ALERT_WITHIN)}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "ALERT_WEBHOOK_URL is not a URL";
+  }
+  if (parsed.username || parsed.password) return "ALERT_WEBHOOK_URL must not carry credentials in its authority part";
+  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopback(parsed.hostname))) {
+    return "ALERT_WEBHOOK_URL must be an https URL (plain http only to a loopback address)";
+  }
+  return { webhookUrl: parsed.href, secret: env.ALERT_WEBHOOK_SECRET || undefined, withinSeconds: within.value };
 }

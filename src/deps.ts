@@ -5,19 +5,21 @@
  */
 import { bearerAuthenticator, oidcAuthenticator, tokenAuthenticator, type Authenticator } from "./authority/authenticate.ts";
 import { oidcTrustFromSecret, type TrustPolicy } from "./authority/oidc-policy.ts";
-import { loadConfig, type Config, type Env } from "./config.ts";
+import { loadAlertConfig, loadConfig, type Config, type Env } from "./config.ts";
 import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { caMaterialFromSecrets } from "./store/secret-ca.ts";
 import { isolateOidcKeySource } from "./store/oidc-keys.ts";
 import { secretTokenStore } from "./store/secret-tokens.ts";
-import { d1AuditLog, d1CrlStore, d1IdempotencyStore, d1Ledger } from "./store/d1.ts";
-import type { AuditLog, CrlStore, IdempotencyStore, Ledger, TokenStore } from "./store/types.ts";
+import { d1AuditLog, d1CrlStore, d1ExpiryAlertLog, d1IdempotencyStore, d1Ledger } from "./store/d1.ts";
+import type { AlertSink, AuditLog, CrlStore, ExpiryAlertLog, IdempotencyStore, Ledger, TokenStore } from "./store/types.ts";
+import { webhookAlertSink } from "./store/webhook-alert-sink.ts";
 
 export interface Stores {
   ledger: Ledger;
   audit: AuditLog;
   idempotency: IdempotencyStore;
   crl: CrlStore;
+  expiryAlerts: ExpiryAlertLog;
 }
 
 export interface Deps {
@@ -43,7 +45,7 @@ function storesFor(db: D1Database | undefined, groupCommit: boolean): Stores | s
   let stores = storesByDb.get(db);
   if (!stores) {
     const writes = { groupCommit };
-    stores = { ledger: d1Ledger(db, writes), audit: d1AuditLog(db, writes), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db) };
+    stores = { ledger: d1Ledger(db, writes), audit: d1AuditLog(db, writes), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db), expiryAlerts: d1ExpiryAlertLog(db) };
     storesByDb.set(db, stores);
   }
   return stores;
@@ -71,4 +73,11 @@ export function depsFromEnv(env: Env): Deps {
     stores: storesFor(env.DB, env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off"),
     storeKey: env.STORE_KEY?.trim() || undefined,
   };
+}
+
+/** Expiry alerting for scheduled runs: null when ALERT_WEBHOOK_URL is unset, a message when misconfigured. */
+export function alertingFromEnv(env: Env): { sink: AlertSink; withinSeconds: number } | string | null {
+  const config = loadAlertConfig(env);
+  if (config === null || typeof config === "string") return config;
+  return { sink: webhookAlertSink({ url: config.webhookUrl, secret: config.secret }), withinSeconds: config.withinSeconds };
 }

@@ -236,9 +236,12 @@ export interface ExpiryAlert {
   certificates: { serial: string; names: string[]; not_after: string; principal: string; days_left: number }[];
 }
 
-/** Where expiry alerts go (a webhook). Rejects with a message safe to log (never the URL) when delivery failed. */
+/** How a delivery went: the receiver's HTTP status when it answered (null when it did not), and why it failed, in words safe to log (never the URL). */
+export type AlertDelivery = { ok: true; status: number } | { ok: false; status: number | null; reason: string };
+
+/** Where expiry alerts go (a webhook). */
 export interface AlertSink {
-  deliver(alert: ExpiryAlert): Promise<void>;
+  deliver(alert: ExpiryAlert): Promise<AlertDelivery>;
 }
 
 export interface AuditLog {

@@ -75,6 +75,7 @@ export async function runScenarios(base: string, tokens: Tokens): Promise<Scenar
   // ledger
   await call("listCertificates", "/v1/certificates?hostname=.example.com&limit=2", { token: tokens.reader });
   await call("listCertificates", "/v1/certificates?status=valid", { token: tokens.reader });
+  await call("listCertificates", "/v1/certificates?renewed=false&expiring_within=30d", { token: tokens.reader });
   await call("listCertificates", "/v1/certificates", {});
   await call("getCertificate", `/v1/certificates/${issued.serial_number}`, { token: tokens.reader });
   await call("getCertificate", "/v1/certificates/00ff", { token: tokens.reader });
@@ -111,5 +112,7 @@ export async function runScenarios(base: string, tokens: Tokens): Promise<Scenar
   await call("verifyChain", "/v1/verify", { token: tokens.reader, body: { chain: fresh.chain } });
 
   await call("getHealth", "/healthz");
+  await call("getMetrics", "/metrics", { token: tokens.admin });
+  await call("getMetrics", "/metrics", { token: tokens.reader });
   return results;
 }

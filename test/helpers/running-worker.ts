@@ -57,6 +57,7 @@ export async function freePort(): Promise<number> {
  * Start the worker and wait until /healthz reports the test CA.
  * `bindings` are extra secrets (e.g. OIDC_TRUST); `port` a fixed loopback port (default: any free one).
  * Throws if the worker answers with another CA (e.g. bindings from .dev.vars won).
+ * `bindings` adds secrets (e.g. ALERT_WEBHOOK_URL) next to the test CA's.
  */
 export interface StartOptions {
   authority?: TestAuthority;
@@ -112,6 +113,8 @@ export async function startRunningWorker(options: StartOptions = {}): Promise<Ru
         remote: false,
         logLevel: "warn",
         enableContainers: false,
+        // GET /__scheduled?cron=… runs the scheduled handler (what `npm start -- --test-scheduled` serves).
+        testScheduled: true,
       },
     });
   } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * migrations/0003 on a ledger that already holds certificates: the renewal key
  * equals what the service computes, existing renewals are backfilled as if
- * recorded in order, and the /metrics counters start from the existing rows
+ * recorded in order (a revoked renewal renews nothing), and the /metrics counters start from the existing rows
  * and follow inserts and revocations.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,6 +46,8 @@ const EXISTING: Row[] = [
   { serial: "r1", hostnames: ["gone.example.com"], created: -10, revoked: true },
   { serial: "a3", hostnames: ["cp.example.com", "10.0.0.5"], created: -5 },
   { serial: "r2", hostnames: ["gone.example.com"], created: -3 },
+  { serial: "b1", hostnames: ["b.example.com"], created: -50 },
+  { serial: "b2", hostnames: ["b.example.com"], created: -45, revoked: true },
 ];
 
 beforeAll(async () => {
@@ -78,6 +80,8 @@ describe("migration 0003 on an existing ledger", () => {
       r1: null, // revoked
       a3: null,
       r2: null,
+      b1: null, // its only successor was revoked
+      b2: null,
     });
     expect(results.find((r) => r.serial === "a1")!.renewed_at).toBe(at(-40));
   });
@@ -87,7 +91,7 @@ describe("migration 0003 on an existing ledger", () => {
       (await local.db.prepare("SELECT token_name, key_source, issued, revoked FROM certificate_counts ORDER BY token_name, key_source").all()).results;
     expect(await counts()).toEqual([
       { token_name: "other", key_source: "csr", issued: 1, revoked: 0 },
-      { token_name: "pipeline", key_source: "generated", issued: 7, revoked: 1 },
+      { token_name: "pipeline", key_source: "generated", issued: 9, revoked: 2 },
     ]);
     await insert(local.db, { serial: "n1", hostnames: ["new.example.com"], created: 0, token: "fresh", source: "csr" });
     await insert(local.db, { serial: "n2", hostnames: ["new.example.com"], created: -2, token: "fresh", source: "csr", revoked: true });
@@ -97,7 +101,7 @@ describe("migration 0003 on an existing ledger", () => {
     expect(await counts()).toEqual([
       { token_name: "fresh", key_source: "csr", issued: 2, revoked: 1 },
       { token_name: "other", key_source: "csr", issued: 1, revoked: 0 },
-      { token_name: "pipeline", key_source: "generated", issued: 7, revoked: 2 },
+      { token_name: "pipeline", key_source: "generated", issued: 9, revoked: 3 },
     ]);
   });
 });

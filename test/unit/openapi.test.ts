@@ -30,6 +30,7 @@ describe("openapi.yaml", () => {
       "POST /v1/verify": "verify",
       "GET /v1/audit": "admin",
       "GET /healthz": "public",
+      "GET /metrics": "metrics",
     });
   });
 

@@ -136,6 +136,7 @@ describe("secrets never leak", () => {
     await capture(await call("/v1/crl?format=pem"));
     await capture(await call("/v1/audit", { token: tokens.admin }));
     await capture(await call("/healthz"));
+    await capture(await call("/metrics", { token: tokens.admin }));
     await capture(await call("/v1/ca?format=json"));
     await capture(await call("/v1/certificates", { token: "edgeca_wrong", body: { hostnames: ["cp.example.com"] } }));
     await capture(await call("/v1/certificates", { token: tokens.reader, body: { hostnames: ["cp.example.com"] } }));

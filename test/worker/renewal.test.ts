@@ -83,6 +83,25 @@ describe("renewal tracking", () => {
     expect((await record(first.serial_number)).renewed_by).toBe(second.serial_number);
   });
 
+  it("a revoked renewal renews nothing: its predecessors fall back to the newest current one, or are at risk again", async () => {
+    const zone = `${unique()}.mesh.example.com`;
+    const revoke = async (serial: string) => expect((await call(`/v1/certificates/${serial}/revoke`, { token: tokens.admin, body: { reason: "keyCompromise" } })).status).toBe(200);
+    const a = await issue({ hostnames: [`cp.${zone}`] });
+    const b = await issue({ hostnames: [`cp.${zone}`] });
+    const c = await issue({ hostnames: [`cp.${zone}`] });
+    expect([(await record(a.serial_number)).renewed_by, (await record(b.serial_number)).renewed_by]).toEqual([b.serial_number, c.serial_number]);
+    // b revoked: a falls back to c, the current certificate.
+    await revoke(b.serial_number);
+    expect(await record(a.serial_number)).toMatchObject({ renewed_by: c.serial_number, renewed_at: (await record(c.serial_number)).created_at });
+    // c revoked: nothing current is left, so a is not renewed any more (at risk when it nears expiry).
+    await revoke(c.serial_number);
+    expect(await record(a.serial_number)).toMatchObject({ renewed_by: null, renewed_at: null });
+    expect(await listed(`hostname=.${zone}&renewed=false&status=active`)).toEqual([a.serial_number]);
+    // A new certificate renews it again.
+    const d = await issue({ hostnames: [`cp.${zone}`] });
+    expect((await record(a.serial_number)).renewed_by).toBe(d.serial_number);
+  });
+
   it("rejects renewed values other than true and false", async () => {
     const res = await call("/v1/certificates?renewed=yes", { token: tokens.reader });
     expect(res.status).toBe(400);

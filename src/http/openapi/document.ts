@@ -276,6 +276,30 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
 
   registry.registerPath({
     method: "get",
+    path: "/metrics",
+    operationId: "getMetrics",
+    tags: ["service"],
+    summary: "Certificate lifecycle metrics for Prometheus (text exposition format 0.0.4)",
+    description:
+      "Families: `edgeca_certificates{state}`, `edgeca_certificates_at_risk{within}`, `edgeca_next_expiry_timestamp_seconds`, " +
+      "`edgeca_certificate_expiration_timestamp_seconds{serial,common_name,principal}` (at-risk within 30 days, the soonest 500), " +
+      "`edgeca_ca_expiration_timestamp_seconds{fingerprint,role}`, `edgeca_issued_total{principal,key_source}`, `edgeca_revoked_total`. " +
+      "Computed from the ledger at most every 30 s per isolate.",
+    security: bearer("metrics"),
+    responses: {
+      200: {
+        description: "The metrics",
+        headers: z.object({ "Cache-Control": z.literal("no-store") }),
+        // The media type carries version=0.0.4 and charset=utf-8 parameters (text/plain; version=0.0.4; charset=utf-8).
+        content: { "text/plain": { schema: z.string().meta({ description: "Content-Type: text/plain; version=0.0.4; charset=utf-8", example: '# HELP edgeca_certificates_at_risk …\n# TYPE edgeca_certificates_at_risk gauge\nedgeca_certificates_at_risk{within="7d"} 0\n' }) } },
+      },
+      ...authProblems(),
+      ...serverProblems(),
+    },
+  });
+
+  registry.registerPath({
+    method: "get",
     path: "/healthz",
     operationId: "getHealth",
     security: [],
@@ -300,7 +324,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
       { name: "ledger", description: "What was issued, revocation and audit" },
       { name: "trust", description: "Trust bundle and CRL" },
       { name: "verify", description: "Chain validation" },
-      { name: "service", description: "Health" },
+      { name: "service", description: "Health and metrics" },
     ],
   });
   attachExamples(doc as unknown as DocumentShape, examples);

@@ -11,6 +11,7 @@ import { KEY_ALGORITHMS } from "../../pki/keys.ts";
 import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
 import { REVOCATION_REASONS } from "../../pki/crl.ts";
 import { CA_ROLES } from "../../pki/certificate-authority.ts";
+import { AUDIT_EVENTS } from "../../store/types.ts";
 
 const ERROR_CODES = Object.keys(ERROR_TABLE) as [keyof typeof ERROR_TABLE, ...(keyof typeof ERROR_TABLE)[]];
 const Time = z.string().meta({ format: "date-time", example: "2026-11-28T12:00:00.000Z" });
@@ -96,7 +97,7 @@ export const AuditEvent = z
   .object({
     id: z.number().int(),
     at: Time,
-    event: z.enum(["issue", "sign", "revoke", "refused"]),
+    event: z.enum(AUDIT_EVENTS),
     outcome: z.enum(["success", "failure"]),
     status: z.number().int(),
     code: z.string().nullable(),
