@@ -367,12 +367,12 @@ function checkLeaf(leaf: ParsedCertificate, ctx: Context, errors: PathIssue<Path
     const ke = (ku & KU.keyEncipherment) !== 0;
     if (kind === "rsa") {
       if (ctx.usage === "server" && !ds && !ke) {
-        warnings.push({ code: "key_usage_invalid", message: "the leaf has an RSA key whose keyUsage has neither digitalSignature (needed for TLS 1.3 and ECDHE) nor keyEncipherment (TLS 1.2 RSA key exchange), so it cannot authenticate a TLS server (RFC 5280 §4.2.1.3)", index: 0 });
+        warnings.push({ code: "key_usage_invalid", message: `certificate 0, the leaf certificate ${label(leaf)}, has an RSA key whose keyUsage has neither digitalSignature (needed for TLS 1.3 and ECDHE) nor keyEncipherment (TLS 1.2 RSA key exchange), so it cannot authenticate a TLS server (RFC 5280 §4.2.1.3)`, index: 0 });
       } else if (ctx.usage === "client" && !ds) {
-        warnings.push({ code: "key_usage_invalid", message: "a TLS client certificate signs the handshake (CertificateVerify), so its keyUsage needs digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)", index: 0 });
+        warnings.push({ code: "key_usage_invalid", message: `certificate 0, the leaf certificate ${label(leaf)}, is used as a TLS client, which signs the handshake (CertificateVerify), so its keyUsage needs digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)`, index: 0 });
       }
     } else if ((kind === "ec" || kind === "ed25519") && !ds) {
-      warnings.push({ code: "key_usage_invalid", message: `the leaf has an ${kind === "ec" ? "ECDSA" : "Ed25519"} key, which can only authenticate TLS by signing, but its keyUsage lacks digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)`, index: 0 });
+      warnings.push({ code: "key_usage_invalid", message: `certificate 0, the leaf certificate ${label(leaf)}, has an ${kind === "ec" ? "ECDSA" : "Ed25519"} key, which can only authenticate TLS by signing, but its keyUsage lacks digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)`, index: 0 });
     }
   }
   const san = leaf.extensions.subjectAltName;

@@ -51,9 +51,10 @@ const RULES: ProfileRule[] = [
   {
     code: "self_signed_aki_invalid",
     clause: "§4.2.1.1",
-    check: (c) => {
+    // A self-issued intermediate (key rollover) points to its other key by design; only roots and self-signed end entities are checked.
+    check: (c, role) => {
       const aki = c.extensions.authorityKey;
-      if (!c.selfIssued || !aki) return null;
+      if (!c.selfIssued || role === "intermediate" || !aki) return null;
       if (aki.issuerOrSerial) return "is self-issued but its authorityKeyIdentifier names an issuer and serial (authorityCertIssuer/authorityCertSerialNumber): there is no other issuer to point to";
       const id = c.extensions.authorityKeyId;
       const ski = c.extensions.subjectKeyId;

@@ -1,0 +1,2 @@
+/** Filled below. */
+export const GO_EXCEPTIONS: Record<string, string> = {};
