@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_TABLE } from "../../errors.ts";
-import { PATH_WARNING_CODES } from "../../pki/path-validation.ts";
+import { PATH_WARNING_CODES, PROFILE_FINDING_CODES } from "../../pki/path-validation.ts";
 import { VERIFY_ERROR_CODES } from "../../authority/verify-chain.ts";
 import { KEY_ALGORITHMS } from "../../pki/keys.ts";
 import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
@@ -154,6 +154,19 @@ export const Health = z
     status: z.literal("ok"),
     ca: z.object({ subject: z.string(), sha256_fingerprint: Hex, key_algorithm: z.string(), not_after: Time }).strict(),
     trust_anchors: z.number().int(),
+    profile_findings: z
+      .array(
+        z
+          .object({
+            source: z.enum(["CA_CERT", "CA_TRUST"]),
+            block: z.number().int().describe("The PEM block index within that secret"),
+            subject: z.string(),
+            code: z.enum(PROFILE_FINDING_CODES as unknown as [string, ...string[]]),
+            message: z.string(),
+          })
+          .strict(),
+      )
+      .describe("RFC 5280 §4 profile findings of the CA_CERT and CA_TRUST certificates (the strict profile of /v1/verify); not fatal, Go accepts them"),
   })
   .strict()
   .meta({ id: "Health" });

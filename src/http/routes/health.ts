@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { inspectCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { ApiError } from "../../errors.ts";
+import { caMaterialFindings } from "../../pki/ca-profile.ts";
 import { describeCaProblem, isNotConfigured } from "../../pki/certificate-authority.ts";
 import { requireConfig } from "../context.ts";
 import type { AppEnv } from "../types.ts";
@@ -25,5 +26,6 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
       not_after: ca.value.notAfter.toISOString(),
     },
     trust_anchors: ca.value.trust.certificates.length,
+    profile_findings: caMaterialFindings(c.get("deps").caMaterial),
   });
 });

@@ -565,7 +565,9 @@ subjectAltName = DNS:akicrit.example.com"
 F=aki_critical ok_ pf-aki-critical "critical authorityKeyIdentifier (MUST be non-critical)" pfLeafAkiCrit "intA" "rootA"
 cert pfIntNoSki pf2 "/O=EdgeCA Corpus/CN=No SKI Intermediate" rootA $INT_START $INT_END <<< "$(ca_ext_without subjectKeyIdentifier)
 subjectKeyIdentifier = none"
-cert pfLeafUnderNoSki rsaleaf "/CN=intnoski.example.com" pfIntNoSki $LEAF_START $LEAF_END <<< "$(leaf_ext 'DNS:intnoski.example.com')"
+cert pfLeafUnderNoSki rsaleaf "/CN=intnoski.example.com" pfIntNoSki $LEAF_START $LEAF_END <<< "$LEAF_PLAIN
+authorityKeyIdentifier = issuer:always
+subjectAltName = DNS:intnoski.example.com"
 F=ski_missing ok_ pf-ski-missing-ca "CA certificate without subjectKeyIdentifier" pfLeafUnderNoSki "pfIntNoSki" "rootA"
 cert pfLeafSkiCrit rsaleaf "/CN=skicrit.example.com" intA $LEAF_START $LEAF_END <<< 'basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
