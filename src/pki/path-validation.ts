@@ -16,7 +16,7 @@ import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints
 import { goParsesDomain } from "./path-validation/certificate.ts";
 import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
 
-export { PATH_ERROR_CODES, PATH_ERROR_CODES_ALL, PATH_WARNING_CODES, PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
+export { PATH_ERROR_CODES, PATH_ERROR_CODES_ALL, PATH_WARNING_CODES, PLAIN_WARNING_CODES, PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
 export { certificateProfileFindings, PROFILE_RULES, type CertificateRole, type ProfileFinding } from "./path-validation/profile.ts";
 export { parseCertificateDer, parseCertificateDerCached, type ParsedCertificate, type CertificateParseError } from "./path-validation/certificate.ts";
 
