@@ -330,7 +330,7 @@ function evaluate(candidate: Candidate, ctx: Context): Evaluated {
 function checkNameConstraints(c: ParsedCertificate, i: number, certs: ParsedCertificate[], who: string, anchored: boolean, errors: PathIssue<PathErrorCode>[], warnings: PathIssue<PathWarningCode>[]): void {
   const nc = c.extensions.nameConstraints!;
   const n = certs.length;
-  if (nc.unhandledForms > 0) {
+  if (nc.unhandledForms > 0 && !nc.critical) {
     // A critical one is already unhandled_critical_extension; Go ignores the forms of a non-critical one.
     warnings.push({ code: "name_constraints_not_checked", message: `${who} has name constraints on directoryName or other name forms, which Go (and edgeca) do not enforce; only DNS, IP, email and URI constraints applied`, index: i });
   }

@@ -13,8 +13,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { validatePath } from "../../../src/pki/path-validation.ts";
-import { CORPUS_DIR, corpusDer, manifest } from "./cases.ts";
+import { CORPUS_DIR, manifest, validateCase } from "./cases.ts";
 import { GO_EXCEPTIONS } from "./go-audit.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -35,15 +34,7 @@ const rows: Row[] = [];
 for (const c of manifest.cases) {
   const g = goVerdicts.get(c.id);
   if (!g) throw new Error(`the Go oracle gave no verdict for ${c.id}`);
-  const report = await validatePath({
-    leaf: corpusDer(c.leaf),
-    intermediates: c.intermediates.map(corpusDer),
-    roots: c.roots.map(corpusDer),
-    at: new Date(c.at),
-    ...(c.hostname !== null ? { hostname: c.hostname } : {}),
-    usage: c.usage,
-    profile: "go",
-  });
+  const report = await validateCase(c, "go");
   const agree = report.valid === g.valid;
   rows.push({ id: c.id, go: { parsed: g.parsed, valid: g.valid, error: g.error ?? null }, edgeca: report.valid, agree, exception: agree ? null : (GO_EXCEPTIONS[c.id] ?? null) });
   const mark = agree ? "agree   " : GO_EXCEPTIONS[c.id] ? "EXCEPTED" : "DISAGREE";
