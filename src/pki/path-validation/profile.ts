@@ -125,7 +125,19 @@ export const PROFILE_RULES: readonly { code: ProfileFindingCode; clause: string 
  * (extension bodies Go tolerates) and every rule above. Pure and cheap (a
  * handful of property reads per rule), so the issuance self-check runs it too.
  */
-export function certificateProfileFindings(c: ParsedCertificate, role: CertificateRole): ProfileFinding[] {
+export function certificateProfileFindings(c: ParsedCertificate, role: CertificateRole): readonly ProfileFinding[] {
+  let byRole = findingsByDer.get(c.der);
+  if (!byRole) findingsByDer.set(c.der, (byRole = {}));
+  return (byRole[role] ??= computeFindings(c, role));
+}
+
+/**
+ * Per DER bytes object (which the copies of a cached parse share) and role:
+ * the CA certificates of a chain come back on every verification.
+ */
+const findingsByDer = new WeakMap<Uint8Array, Partial<Record<CertificateRole, readonly ProfileFinding[]>>>();
+
+function computeFindings(c: ParsedCertificate, role: CertificateRole): readonly ProfileFinding[] {
   const out: ProfileFinding[] = c.findings.map((f) => ({ code: f.code, message: f.message }));
   for (const rule of RULES) {
     const defect = rule.check(c, role);
