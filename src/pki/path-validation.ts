@@ -4,16 +4,17 @@
  * anchor (backtracking over alternatives), then checks signatures, validity,
  * CA constraints, path length, name constraints, key usage, extended key
  * usage and the hostname (RFC 6125). Pure: no clock, no I/O; WebCrypto only.
- * Where RFC 5280 leaves room, it decides like Go's crypto/x509 (what Kuma
- * runs) and says so in the messages.
+ * `valid` is the verdict of Go's crypto/x509 (what Kuma runs; every rule is
+ * audited against it in docs/verify-corpus.md). RFC 5280 §4 profile defects
+ * Go accepts are findings (path-validation/profile.ts): warnings under the
+ * `go` profile, errors under `strict`.
  */
 import { matchHostname, parseReferenceIdentifier, type ReferenceIdentifier } from "./hostname-match.ts";
 import { formatIpAddress } from "./names.ts";
-import { KU, OID, bytesEqual, parseCertificateDerCached, type ParsedCertificate } from "./path-validation/certificate.ts";
+import { KU, OID, bytesEqual, goParsesDomain, parseCertificateDerCached, type ParsedCertificate } from "./path-validation/certificate.ts";
 import { PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
 import { certificateProfileFindings, type CertificateRole } from "./path-validation/profile.ts";
 import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints.ts";
-import { goParsesDomain } from "./path-validation/certificate.ts";
 import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
 
 export { PATH_ERROR_CODES, PATH_ERROR_CODES_ALL, PATH_WARNING_CODES, PLAIN_WARNING_CODES, PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
