@@ -14,7 +14,7 @@ import { formatIpAddress } from "./names.ts";
 import { KU, OID, bytesEqual, goParsesDomain, parseCertificateDerCached, type ParsedCertificate } from "./path-validation/certificate.ts";
 import { PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
 import { certificateProfileFindings, type CertificateRole } from "./path-validation/profile.ts";
-import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints.ts";
+import { checkDnsName, checkEmail, checkIpAddress, checkUri } from "./path-validation/name-constraints.ts";
 import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
 
 export { PATH_ERROR_CODES, PATH_ERROR_CODES_ALL, PATH_WARNING_CODES, PLAIN_WARNING_CODES, PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
@@ -325,8 +325,7 @@ function evaluate(candidate: Candidate, ctx: Context): Evaluated {
  * Name constraints as Go's isValid applies them (RFC 5280 §4.2.1.10): the
  * constraints of CA `c` are checked against the leaf's SANs and c's own SANs
  * (Go does not check the certificates between). Every DNS SAN must parse as
- * Go's domainToReverseLabels requires. Go also enforces rfc822Name and URI
- * constraints; this validator refuses a name of those forms under them.
+ * Go's domainToReverseLabels requires, every email SAN as a mailbox.
  */
 function checkNameConstraints(c: ParsedCertificate, i: number, certs: ParsedCertificate[], who: string, anchored: boolean, errors: PathIssue<PathErrorCode>[], warnings: PathIssue<PathWarningCode>[]): void {
   const nc = c.extensions.nameConstraints!;
@@ -348,8 +347,8 @@ function checkNameConstraints(c: ParsedCertificate, i: number, certs: ParsedCert
       const reason = checkIpAddress(ip, nc);
       if (reason) errors.push({ code: "name_constraint_violation", message: `${whose}: ${reason} of ${who} ${label(c)} (RFC 5280 §4.2.1.10)`, index: j });
     }
-    if (nc.emailUriForms > 0 && san.emailUri > 0) {
-      errors.push({ code: "name_constraint_violation", message: `${who} ${label(c)} constrains email or URI names, and ${whose} has such a name, which edgeca does not check; RFC 5280 §4.2.1.10 requires rejecting it`, index: j });
+    for (const reason of [...san.email.map((e) => checkEmail(e, nc)), ...san.uri.map((u) => checkUri(u, nc))]) {
+      if (reason) errors.push({ code: "name_constraint_violation", message: `${whose}: ${reason} of ${who} ${label(c)} (RFC 5280 §4.2.1.10)`, index: j });
     }
   }
 }

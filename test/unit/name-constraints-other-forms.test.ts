@@ -1,10 +1,8 @@
 /**
- * RFC 5280 §4.2.1.10 on name forms edgeca does not check. URI and email
- * constraints (which Go enforces): a certificate below that uses the form is
- * rejected, not passed with a warning. directoryName constraints (which Go
- * does not handle): a critical extension is refused as Go refuses it, a
- * non-critical one is ignored with a warning, as Go ignores it.
- * Certificates made at test time with the OpenSSL CLI.
+ * RFC 5280 §4.2.1.10 beyond DNS and IP, as Go applies it. URI and email
+ * constraints are enforced (a URI by its host). directoryName constraints,
+ * which Go does not handle: a critical extension is refused as Go refuses
+ * it. Certificates made at test time with the OpenSSL CLI.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,7 +35,7 @@ const der = (name: string) => {
   return r.value[0]!.der;
 };
 
-describe("name constraints on forms edgeca does not check (RFC 5280 §4.2.1.10)", () => {
+describe("name constraints on URI, email and directoryName forms (RFC 5280 §4.2.1.10, as Go)", () => {
   const uriRoot = makeRoot("uri-root", "permitted;URI:.example.com,permitted;email:.example.com,permitted;DNS:example.com");
   const dirRoot = makeRoot("dir-root", "permitted;dirName:dir_sect,permitted;DNS:example.com", "[dir_sect]\nO=Example\n");
 

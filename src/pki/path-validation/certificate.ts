@@ -90,8 +90,12 @@ export interface NameConstraints {
   excludedDns: string[];
   permittedIp: IpSubtree[];
   excludedIp: IpSubtree[];
-  /** rfc822Name and URI subtrees: Go enforces them, this validator does not (it refuses names of those forms below them). */
-  emailUriForms: number;
+  /** rfc822Name subtrees: a mailbox ("a@example.com") or a domain (".example.com"). */
+  permittedEmail: string[];
+  excludedEmail: string[];
+  /** URI subtrees: a host domain (".example.com" for subdomains only). */
+  permittedUri: string[];
+  excludedUri: string[];
   /** directoryName, otherName and other subtrees: Go ignores them, and refuses the certificate when the extension is critical. */
   unhandledForms: number;
   critical: boolean;
@@ -101,8 +105,8 @@ export interface CertificateExtensions {
   basicConstraints?: { ca: boolean; pathLen: number | null; critical: boolean };
   keyUsage?: number;
   extKeyUsage?: string[];
-  /** `emailUri`: rfc822Name and URI entries; `other`: the remaining forms (otherName, directoryName, …). */
-  subjectAltName?: { dns: string[]; ip: Uint8Array[]; emailUri: number; other: number; critical: boolean };
+  /** `other`: the forms Go does not read (otherName, directoryName, …). */
+  subjectAltName?: { dns: string[]; ip: Uint8Array[]; email: string[]; uri: string[]; other: number; critical: boolean };
   nameConstraints?: NameConstraints;
   subjectKeyId?: Uint8Array;
   subjectKeyIdCritical?: boolean;
@@ -275,8 +279,8 @@ function parsePublicKey(bytes: Uint8Array, spki: Tlv): PublicKeyInfo {
   }
 }
 
-function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Uint8Array[]; emailUri: number; other: number } {
-  const out = { dns: [] as string[], ip: [] as Uint8Array[], emailUri: 0, other: 0 };
+function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Uint8Array[]; email: string[]; uri: string[]; other: number } {
+  const out = { dns: [] as string[], ip: [] as Uint8Array[], email: [] as string[], uri: [] as string[], other: 0 };
   for (const gn of childrenOf(bytes, seq, TAG.SEQUENCE)) {
     if (gn.tag === 0x82) {
       // RFC 5280 §4.2.1.6: dNSName is an IA5String.
@@ -289,7 +293,15 @@ function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Ui
       if (v.length !== 4 && v.length !== 16) throw new DerError(`iPAddress of ${v.length} octets`);
       out.ip.push(v);
     } else if (gn.tag === 0x81 || gn.tag === 0x86) {
-      out.emailUri++;
+      // RFC 5280 §4.2.1.6: rfc822Name and URI are IA5String; Go also refuses a URI whose host is not a domain it can parse.
+      if (!isIa5(value(bytes, gn))) throw new DerError(`${gn.tag === 0x81 ? "rfc822Name" : "URI"} is not IA5String`);
+      const text = readString(bytes, gn);
+      if (gn.tag === 0x81) out.email.push(text);
+      else {
+        const host = uriHost(text);
+        if (host && !goParsesDomain(host)) throw new DerError(`URI "${text}" has a host that is not a domain`);
+        out.uri.push(text);
+      }
     } else {
       out.other++;
     }
@@ -312,6 +324,17 @@ export function goParsesDomain(name: string): boolean {
     }
   }
   return true;
+}
+
+/**
+ * The host of a URI (RFC 3986 §3.2.2) as Go's url.Parse gives it: the
+ * authority after "//" without userinfo; "" when there is none.
+ */
+export function uriHost(uri: string): string {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
+  if (!m) return "";
+  const authority = m[1]!;
+  return authority.slice(authority.lastIndexOf("@") + 1);
 }
 
 function isIa5(v: Uint8Array): boolean {
@@ -339,7 +362,7 @@ function checkEmailUriConstraint(text: string, uri: boolean): void {
 }
 
 function parseNameConstraints(ext: Uint8Array, critical: boolean, findings: CertificateFinding[]): NameConstraints {
-  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], emailUriForms: 0, unhandledForms: 0, critical };
+  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], permittedEmail: [], excludedEmail: [], permittedUri: [], excludedUri: [], unhandledForms: 0, critical };
   const seq = readRoot(ext, TAG.SEQUENCE);
   const parts = children(ext, seq);
   if (parts.length === 0 || parts.every((p) => p.end === p.valueStart)) throw new DerError("nameConstraints with neither permitted nor excluded subtrees (RFC 5280 §4.2.1.10)");
@@ -373,8 +396,10 @@ function parseNameConstraints(ext: Uint8Array, critical: boolean, findings: Cert
         (permitted ? nc.permittedIp : nc.excludedIp).push(subtreeIp);
       } else if (base.tag === 0x81 || base.tag === 0x86) {
         if (!isIa5(value(ext, base))) throw new DerError("rfc822Name or URI constraint is not IA5String");
-        checkEmailUriConstraint(readString(ext, base), base.tag === 0x86);
-        nc.emailUriForms++;
+        const text = readString(ext, base);
+        checkEmailUriConstraint(text, base.tag === 0x86);
+        if (base.tag === 0x81) (permitted ? nc.permittedEmail : nc.excludedEmail).push(text);
+        else (permitted ? nc.permittedUri : nc.excludedUri).push(text);
       } else {
         nc.unhandledForms++;
       }
@@ -437,10 +462,10 @@ function parseExtension(oid: string, ext: Uint8Array, critical: boolean, out: Ce
       const seq = readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
       const names = parseGeneralNames(ext, seq);
       // RFC 5280 §4.2.1.6: GeneralNames is SIZE (1..MAX).
-      if (names.dns.length + names.ip.length + names.emailUri + names.other === 0) findings.push({ code: "empty_san", message: "the subjectAltName extension holds no name (GeneralNames SIZE (1..MAX), RFC 5280 §4.2.1.6)" });
+      if (names.dns.length + names.ip.length + names.email.length + names.uri.length + names.other === 0) findings.push({ code: "empty_san", message: "the subjectAltName extension holds no name (GeneralNames SIZE (1..MAX), RFC 5280 §4.2.1.6)" });
       out.subjectAltName = { ...names, critical };
       // Go: a SAN without a DNS, email, IP or URI name is "not understood", so a critical one is an unhandled critical extension.
-      return names.dns.length + names.ip.length + names.emailUri > 0;
+      return names.dns.length + names.ip.length + names.email.length + names.uri.length > 0;
     }
     case OID.nameConstraints:
       out.nameConstraints = parseNameConstraints(ext, critical, findings);

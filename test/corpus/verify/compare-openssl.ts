@@ -62,6 +62,7 @@ const EXPLANATIONS: Record<string, string> = {
   "nc-ip-bad-length": "Go refuses to parse a certificate whose iPAddress constraint is not 8 or 32 octets, so the intermediate is unusable; OpenSSL accepts it (the leaf has no IP SAN).",
   "nc-ip-non-contiguous-mask": "Go refuses to parse a certificate whose iPAddress constraint mask is not contiguous; OpenSSL accepts it (the leaf has no IP SAN).",
   "ext-critical-san-dirname-only": "Go understands a subjectAltName only when it holds a DNS, email, IP or URI name; a critical one with only a directoryName is an unhandled critical extension to it. OpenSSL processes it.",
+  "nc-email-subdomain": "RFC 5280 §4.2.1.10 reads an rfc822Name constraint \"example.com\" as that host only (\".example.com\" for subdomains), and OpenSSL follows it; Go matches it like a DNS constraint, subdomains included.",
   "eku-ca-any": "OpenSSL's sslclient purpose wants clientAuth in a CA's EKU and does not take anyExtendedKeyUsage; Go (and RFC 5280 §4.2.1.12) treat anyExtendedKeyUsage as no restriction.",
   "serial-negative": "RFC 5280 §4.1.2.2 requires a positive serial, and Go (≥ 1.23) refuses to parse a certificate with a negative one; OpenSSL accepts it.",
 };

@@ -745,6 +745,24 @@ F=name_constraints_not_critical ok_ nc-dirname-non-critical "non-critical direct
 nc_int ncEmail nc9 "permitted;email:example.com"
 nc_leaf ncEmailDnsLeaf ncEmail "DNS:a.example.org"
 ok_ nc-email-only-dns-leaf "email constraints leave DNS names free" ncEmailDnsLeaf "ncEmail" "rootA"
+nc_leaf ncEmailIn ncEmail "DNS:a.example.org,email:ops@example.com"
+ok_ nc-email-permitted "email SAN inside a permitted rfc822Name domain (Go enforces email constraints)" ncEmailIn "ncEmail" "rootA"
+nc_leaf ncEmailSub ncEmail "DNS:a.example.org,email:ops@eu.example.com"
+ok_ nc-email-subdomain "Go matches an email domain constraint like a DNS one: subdomains too" ncEmailSub "ncEmail" "rootA"
+nc_leaf ncEmailOut ncEmail "DNS:a.example.org,email:ops@example.org"
+bad_ nc-email-outside "email SAN outside the permitted rfc822Name domain" ncEmailOut "ncEmail" "rootA" name_constraint_violation
+nc_int ncMailbox nc9 "permitted;email:ops@example.com"
+nc_leaf ncMailboxOther ncMailbox "DNS:a.example.org,email:dev@example.com"
+bad_ nc-email-mailbox "a mailbox constraint permits that mailbox only" ncMailboxOther "ncMailbox" "rootA" name_constraint_violation
+nc_int ncUri nc9 "permitted;URI:mesh.example.com"
+nc_leaf ncUriIn ncUri "DNS:a.example.org,URI:spiffe://mesh.example.com/ns/default/sa/cp"
+ok_ nc-uri-permitted "SPIFFE URI SAN whose host is inside a permitted URI constraint" ncUriIn "ncUri" "rootA"
+nc_leaf ncUriOut ncUri "DNS:a.example.org,URI:spiffe://other.example.org/ns/default/sa/cp"
+bad_ nc-uri-outside "URI SAN whose host is outside the permitted URI constraint" ncUriOut "ncUri" "rootA" name_constraint_violation
+nc_leaf ncUriIp ncUri "DNS:a.example.org,URI:https://10.0.0.1/"
+bad_ nc-uri-ip-host "URI SAN with an IP host under URI constraints: Go cannot match it" ncUriIp "ncUri" "rootA" name_constraint_violation
+nc_leaf ncDnsWithEmail ncDns "DNS:a.example.com,email:ops@elsewhere.org"
+ok_ nc-dns-only-email-free "DNS constraints leave email SANs unconstrained" ncDnsWithEmail "ncDns" "rootA"
 cert ncBadMask nc9 "/O=EdgeCA Corpus/CN=Bad mask" rootA $INT_START $INT_END <<< "$CA_EXT
 2.5.29.30 = critical,DER:30:0c:a0:0a:30:08:87:06:0a:00:00:00:ff:00"
 nc_leaf ncBadMaskLeaf ncBadMask "DNS:x.example.com"

@@ -35,7 +35,7 @@ export const GO_AUDIT: [string, string, string, string][] = [
   ["Name constraints: dNSName", "§4.2.1.10", "Whole labels, case-insensitive; leading dot = subdomains only; empty = everything", "Same"],
   ["Name constraints: a DNS SAN Go cannot parse (empty label, trailing dot, bytes outside 33–126)", "§4.2.1.10", "Error (cannot parse dnsName)", "Error `name_constraint_violation`; malformed names Go parses (underscores) are finding `dns_name_malformed`"],
   ["Name constraints: iPAddress", "§4.2.1.10", "Masked compare, same family; a constraint must be 8/32 octets with a contiguous mask", "Same; a bad constraint is `malformed_extension`"],
-  ["Name constraints: rfc822Name and URI", "§4.2.1.10", "Enforced", "Not enforced: an email/URI SAN under email/URI constraints is refused (`name_constraint_violation`); stricter than Go, no corpus case"],
+  ["Name constraints: rfc822Name and URI", "§4.2.1.10", "Enforced: a mailbox constraint (with @) matches that mailbox, a domain constraint matches the mailbox's domain like a DNS constraint (subdomains too); a URI matches by its host, which must be a domain, not an IP address", "Same (was: every email/URI SAN under such constraints refused); email local parts are parsed more simply than Go's RFC 2821 parser"],
   ["Name constraints: directoryName and other forms", "§4.2.1.10", "Not handled: a critical extension is refused, a non-critical one ignored", "Same; warning `name_constraints_not_checked` (was: refused when a subject was present)"],
   ["EKU of the leaf", "§4.2.1.12", "Requested usage or anyExtendedKeyUsage; absent = any", "Same: `eku_mismatch`"],
   ["EKU of CAs (root included) restricts what they issue", "— (Go, CA/B BR)", "checkChainForKeyUsage", "Same: `eku_mismatch`"],
