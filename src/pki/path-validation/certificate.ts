@@ -488,8 +488,8 @@ function parseExtension(oid: string, ext: Uint8Array, critical: boolean, out: Ce
     case OID.certificatePolicies:
     case OID.crlDistributionPoints:
     case OID.authorityInfoAccess:
-      // Go parses these three; no path-validation effect without an initial policy set or revocation checking.
-      readRoot(ext, TAG.SEQUENCE);
+      // Go parses these three (reading past trailing bytes); no path-validation effect without an initial policy set or revocation checking.
+      readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
       return true;
     default:
       // Go's processExtensions handles nothing else (issuerAltName, SCTs and policy mappings included): critical, they are refused.
