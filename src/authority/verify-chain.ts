@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../errors.ts";
 import { decodePem, describePemProblem } from "../pki/pem.ts";
-import { parseCertificateDerCached, PATH_ERROR_CODES, validatePath, type CertificateUsage, type PathValidationReport } from "../pki/path-validation.ts";
+import { parseCertificateDerCached, PATH_ERROR_CODES_ALL, validatePath, type CertificateUsage, type PathValidationReport, type VerifyProfile } from "../pki/path-validation.ts";
 import type { Ledger } from "../store/types.ts";
 
 /** Limits so hostile input cannot run away (RFC 5280 leaves these to implementations). */
@@ -15,7 +15,7 @@ export const MAX_ROOT_CERTIFICATES = 32;
 /** Larger than any sane certificate (a 4096-bit RSA leaf with 100 names is under 6 KiB). */
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
-export const VERIFY_ERROR_CODES = [...PATH_ERROR_CODES, "revoked"] as const;
+export const VERIFY_ERROR_CODES = [...PATH_ERROR_CODES_ALL, "revoked"] as const;
 
 export interface VerifyChainInput {
   chain: string;
@@ -23,6 +23,7 @@ export interface VerifyChainInput {
   hostname?: string | undefined;
   usage: CertificateUsage;
   at: Date;
+  profile?: VerifyProfile | undefined;
 }
 
 export interface VerifyReport extends Omit<PathValidationReport, "errors"> {
@@ -67,6 +68,7 @@ export async function verifyChain(
     roots,
     at: input.at,
     usage: input.usage,
+    profile: input.profile ?? "go",
     ...(input.hostname !== undefined ? { hostname: input.hostname } : {}),
   });
   const result: VerifyReport = { ...report, errors: [...report.errors] };

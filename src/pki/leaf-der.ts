@@ -19,6 +19,7 @@ import { isRsa, type PublicKeyAlgorithm } from "./keys.ts";
 import type { LeafTemplate, Usage } from "./leaf-template.ts";
 import { bytesEqual, OID, parseCertificateDer } from "./path-validation/certificate.ts";
 import { DerError, TAG, children, readBitString, readBoolean, readOid, readRoot, readString, value, type Tlv } from "./path-validation/der.ts";
+import { certificateProfileFindings } from "./path-validation/profile.ts";
 import { verifyCertificateSignature } from "./path-validation/signature.ts";
 import { subjectKeyIdentifier } from "./spki.ts";
 
@@ -278,6 +279,8 @@ export async function checkLeafDer(der: Uint8Array, ca: CertificateAuthority, te
   const cert = parsed.value;
   try {
     for (const p of cert.problems) problems.push(`${p.code}: ${p.message}`);
+    // The RFC 5280 §4 profile rules /v1/verify reports: what edgeca issues must pass its own strict profile.
+    for (const f of certificateProfileFindings(cert, "end_entity")) problems.push(`${f.code}: ${f.message}`);
     expect(cert.version === 3, "not a version 3 certificate");
     let serial = 0;
     while (serial < template.serialNumber.length - 1 && template.serialNumber[serial] === 0) serial++;

@@ -4,20 +4,33 @@
  * anchor (backtracking over alternatives), then checks signatures, validity,
  * CA constraints, path length, name constraints, key usage, extended key
  * usage and the hostname (RFC 6125). Pure: no clock, no I/O; WebCrypto only.
- * Where RFC 5280 leaves room, it decides like Go's crypto/x509 (what Kuma
- * runs) and says so in the messages.
+ * `valid` is the verdict of Go's crypto/x509 (what Kuma runs; every rule is
+ * audited against it in docs/verify-corpus.md). RFC 5280 §4 profile defects
+ * Go accepts are findings (path-validation/profile.ts): warnings under the
+ * `go` profile, errors under `strict`.
  */
 import { matchHostname, parseReferenceIdentifier, type ReferenceIdentifier } from "./hostname-match.ts";
 import { formatIpAddress } from "./names.ts";
-import { KU, OID, bytesEqual, parseCertificateDerCached, type ParsedCertificate } from "./path-validation/certificate.ts";
-import { type PathErrorCode, type PathWarningCode } from "./path-validation/codes.ts";
-import { checkDnsName, checkIpAddress } from "./path-validation/name-constraints.ts";
+import { KU, OID, bytesEqual, goParsesDomain, parseCertificateDerCached, type ParsedCertificate } from "./path-validation/certificate.ts";
+import { PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
+import { certificateProfileFindings, type CertificateRole } from "./path-validation/profile.ts";
+import { checkDnsName, checkEmail, checkIpAddress, checkUri } from "./path-validation/name-constraints.ts";
 import { certificateFingerprint, isWeakScheme, verifyCertificateSignatureCached, type SignatureCheck } from "./path-validation/signature.ts";
 
-export { PATH_ERROR_CODES, PATH_WARNING_CODES, type PathErrorCode, type PathWarningCode } from "./path-validation/codes.ts";
+export { PATH_ERROR_CODES, PATH_ERROR_CODES_ALL, PATH_WARNING_CODES, PLAIN_WARNING_CODES, PROFILE_FINDING_CODES, type PathErrorCode, type PathWarningCode, type ProfileFindingCode } from "./path-validation/codes.ts";
+export { certificateProfileFindings, PROFILE_RULES, type CertificateRole, type ProfileFinding } from "./path-validation/profile.ts";
 export { parseCertificateDer, parseCertificateDerCached, type ParsedCertificate, type CertificateParseError } from "./path-validation/certificate.ts";
 
 export type CertificateUsage = "server" | "client";
+
+/**
+ * `go`: `valid` is Go crypto/x509's verdict (what Kuma runs); RFC 5280 §4
+ * profile findings are warnings. `strict`: the same findings are errors, so
+ * only chains that also satisfy the stricter verifiers (rustls/webpki,
+ * OpenSSL -x509_strict, CA linters) are valid.
+ */
+export type VerifyProfile = "go" | "strict";
+export const VERIFY_PROFILES = ["go", "strict"] as const satisfies readonly VerifyProfile[];
 
 export interface PathValidationOptions {
   /** The end-entity certificate, DER. */
@@ -32,8 +45,10 @@ export interface PathValidationOptions {
   hostname?: string;
   /** The EKU required of the leaf; default "server". */
   usage?: CertificateUsage;
-  /** Most certificates in a path, counting leaf and anchor; default 8. */
+  /** Most certificates in a path, counting leaf and anchor; default 32 (Go has no depth limit, only its 100 signature checks). */
   maxDepth?: number;
+  /** Which verdict `valid` gives; default "go". */
+  profile?: VerifyProfile;
   /** Most signature verifications for one call, so hostile input cannot run away; default 100. */
   maxSignatureChecks?: number;
 }
@@ -266,51 +281,28 @@ function evaluate(candidate: Candidate, ctx: Context): Evaluated {
     const isAnchor = anchored && i === n - 1;
     const who = roleName(i, n, anchored);
     const bc = c.extensions.basicConstraints;
-    if (isAnchor && c.version === 1) {
-      // RFC 5280 §6.1.1 (d): a trust anchor is a name and a key; a v1 root has no extensions to check.
-      warnings.push({ code: "v1_trust_anchor", message: `the trust anchor ${label(c)} is a version 1 certificate without basicConstraints; it is accepted as a trust anchor (as Go does), but OpenSSL with -x509_strict refuses it`, index: i });
-    } else if (c.version !== 3 || !bc?.ca) {
-      // RFC 5280 §6.1.4 (k): an issuer must be a version 3 certificate with basicConstraints cA TRUE.
-      const why = c.version !== 3 ? `a version ${c.version} certificate` : bc ? "its basicConstraints say CA:FALSE" : "it has no basicConstraints extension";
-      errors.push({ code: "issuer_not_ca", message: `${who} ${label(c)} signed the certificate below it but is not a CA: ${why} (RFC 5280 §4.2.1.9, §6.1.4 (k))`, index: i });
+    if (c.version !== 3 && !bc) {
+      // RFC 5280 §6.1.1 (d): a trust anchor is a name and a key; Go accepts a v1 or v2 root (and CheckSignatureFrom lets it sign).
+      if (isAnchor) warnings.push({ code: "v1_trust_anchor", message: `the trust anchor ${label(c)} is a version ${c.version} certificate without basicConstraints; it is accepted as a trust anchor (as Go does), but OpenSSL with -x509_strict refuses it`, index: i });
+      else errors.push({ code: "issuer_not_ca", message: `${who} ${label(c)} signed the certificate below it but is a version ${c.version} certificate, which cannot be a CA (RFC 5280 §6.1.4 (k); Go: NotAuthorizedToSign)`, index: i });
+    } else if (!bc?.ca) {
+      // RFC 5280 §4.2.1.9, §6.1.4 (k); Go's CheckSignatureFrom refuses such a parent, root included.
+      errors.push({ code: "issuer_not_ca", message: `${who} ${label(c)} signed the certificate below it but is not a CA: ${bc ? "its basicConstraints say CA:FALSE" : "it has no basicConstraints extension"} (RFC 5280 §4.2.1.9, §6.1.4 (k))`, index: i });
     }
-    // RFC 5280 §6.1.4 (n): when keyUsage is present, keyCertSign must be set on an issuer.
-    if (c.extensions.keyUsage !== undefined && (c.extensions.keyUsage & KU.keyCertSign) === 0) {
+    // RFC 5280 §6.1.4 (n): keyUsage, when present, must assert keyCertSign; Go's CheckSignatureFrom checks it (a keyUsage with no bit counts as absent).
+    const ku = c.extensions.keyUsage;
+    if (ku !== undefined && ku !== 0 && (ku & KU.keyCertSign) === 0) {
       errors.push({ code: "issuer_missing_key_cert_sign", message: `${who} ${label(c)} has a keyUsage extension without keyCertSign, so it may not sign certificates (RFC 5280 §4.2.1.3, §6.1.4 (n))`, index: i });
     }
     if (bc?.pathLen !== null && bc?.pathLen !== undefined) {
-      // RFC 5280 §6.1.4 (l), (m): self-issued intermediates do not count against pathLenConstraint.
-      const below = certs.slice(1, i).filter((x) => !x.selfIssued).length;
+      // RFC 5280 §6.1.4 (l), (m) would not count self-issued intermediates; Go counts every certificate between this one and the leaf.
+      const below = i - 1;
       if (below > bc.pathLen) {
-        errors.push({ code: "path_length_exceeded", message: `${who} ${label(c)} allows at most ${bc.pathLen} intermediate CA certificate(s) below it (pathLenConstraint), but the path has ${below} (RFC 5280 §4.2.1.9, §6.1.4 (l)/(m))`, index: i });
+        errors.push({ code: "path_length_exceeded", message: `${who} ${label(c)} allows at most ${bc.pathLen} intermediate CA certificate(s) below it (pathLenConstraint), but the path has ${below} (RFC 5280 §4.2.1.9; Go counts self-issued ones too)`, index: i });
       }
     }
     const nc = c.extensions.nameConstraints;
-    if (nc) {
-      if (nc.otherForms > 0 || nc.directoryNameForms > 0) {
-        // RFC 5280 §4.2.1.10: a constrained name form that appears below must be processed or the certificate rejected.
-        const unchecked = certs.slice(0, i).findIndex((s, j) => (j === 0 || !s.selfIssued) && ((nc.otherForms > 0 && (s.extensions.subjectAltName?.other ?? 0) > 0) || (nc.directoryNameForms > 0 && s.subject !== "")));
-        if (unchecked >= 0) {
-          errors.push({
-            code: "name_constraint_violation",
-            message: `${who} ${label(c)} constrains email, URI or directory names, and ${label(certs[unchecked]!)} has such a name, which edgeca does not check; RFC 5280 §4.2.1.10 requires rejecting it`,
-            index: unchecked,
-          });
-        } else {
-          warnings.push({ code: "name_constraints_not_checked", message: `${who} has name constraints on email, URI or directory names; no certificate below uses those name forms, so only DNS and IP constraints applied`, index: i });
-        }
-      }
-      for (let j = 0; j < i; j++) {
-        const s = certs[j]!;
-        // RFC 5280 §6.1.3 (b), (c): constraints apply to every later certificate except self-issued intermediates.
-        if (j > 0 && s.selfIssued) continue;
-        const san = s.extensions.subjectAltName;
-        const reasons = [...(san?.dns ?? []).map((d) => checkDnsName(d, nc)), ...(san?.ip ?? []).map((ip) => checkIpAddress(ip, nc))].filter((r): r is string => r !== null);
-        for (const r of reasons) {
-          errors.push({ code: "name_constraint_violation", message: `${roleName(j, n, anchored)}: ${r} of ${who} ${label(c)} (RFC 5280 §4.2.1.10)`, index: j });
-        }
-      }
-    }
+    if (nc) checkNameConstraints(c, i, certs, who, anchored, errors, warnings);
     const eku = c.extensions.extKeyUsage;
     // Go's crypto/x509 (and CA/B BR §7.1.2.2): an EKU on a CA limits the EKUs of what it issues.
     if (eku && !eku.includes(OID.anyExtendedKeyUsage) && !eku.includes(required)) {
@@ -329,6 +321,38 @@ function evaluate(candidate: Candidate, ctx: Context): Evaluated {
   return { ...candidate, errors, warnings, badSignatures };
 }
 
+/**
+ * Name constraints as Go's isValid applies them (RFC 5280 §4.2.1.10): the
+ * constraints of CA `c` are checked against the leaf's SANs and c's own SANs
+ * (Go does not check the certificates between). Every DNS SAN must parse as
+ * Go's domainToReverseLabels requires, every email SAN as a mailbox.
+ */
+function checkNameConstraints(c: ParsedCertificate, i: number, certs: ParsedCertificate[], who: string, anchored: boolean, errors: PathIssue<PathErrorCode>[], warnings: PathIssue<PathWarningCode>[]): void {
+  const nc = c.extensions.nameConstraints!;
+  const n = certs.length;
+  if (nc.unhandledForms > 0 && !nc.critical) {
+    // A critical one is already unhandled_critical_extension; Go ignores the forms of a non-critical one.
+    warnings.push({ code: "name_constraints_not_checked", message: `${who} has name constraints on directoryName or other name forms, which Go (and edgeca) do not enforce; only DNS, IP, email and URI constraints applied`, index: i });
+  }
+  for (const j of [0, i]) {
+    const s = certs[j]!;
+    const san = s.extensions.subjectAltName;
+    if (!san) continue;
+    const whose = roleName(j, n, anchored);
+    for (const d of san.dns) {
+      const reason = goParsesDomain(d) ? checkDnsName(d, nc) : `DNS name "${d}" cannot be parsed for name constraints (an empty label or a trailing dot)`;
+      if (reason) errors.push({ code: "name_constraint_violation", message: `${whose}: ${reason} of ${who} ${label(c)} (RFC 5280 §4.2.1.10)`, index: j });
+    }
+    for (const ip of san.ip) {
+      const reason = checkIpAddress(ip, nc);
+      if (reason) errors.push({ code: "name_constraint_violation", message: `${whose}: ${reason} of ${who} ${label(c)} (RFC 5280 §4.2.1.10)`, index: j });
+    }
+    for (const reason of [...san.email.map((e) => checkEmail(e, nc)), ...san.uri.map((u) => checkUri(u, nc))]) {
+      if (reason) errors.push({ code: "name_constraint_violation", message: `${whose}: ${reason} of ${who} ${label(c)} (RFC 5280 §4.2.1.10)`, index: j });
+    }
+  }
+}
+
 function checkLeaf(leaf: ParsedCertificate, ctx: Context, errors: PathIssue<PathErrorCode>[], warnings: PathIssue<PathWarningCode>[]): void {
   const eku = leaf.extensions.extKeyUsage;
   const required = usageOid(ctx.usage);
@@ -343,12 +367,12 @@ function checkLeaf(leaf: ParsedCertificate, ctx: Context, errors: PathIssue<Path
     const ke = (ku & KU.keyEncipherment) !== 0;
     if (kind === "rsa") {
       if (ctx.usage === "server" && !ds && !ke) {
-        errors.push({ code: "key_usage_invalid", message: "the leaf has an RSA key whose keyUsage has neither digitalSignature (needed for TLS 1.3 and ECDHE) nor keyEncipherment (TLS 1.2 RSA key exchange), so it cannot authenticate a TLS server (RFC 5280 §4.2.1.3)", index: 0 });
+        warnings.push({ code: "key_usage_invalid", message: `certificate 0, the leaf certificate ${label(leaf)}, has an RSA key whose keyUsage has neither digitalSignature (needed for TLS 1.3 and ECDHE) nor keyEncipherment (TLS 1.2 RSA key exchange), so it cannot authenticate a TLS server (RFC 5280 §4.2.1.3)`, index: 0 });
       } else if (ctx.usage === "client" && !ds) {
-        errors.push({ code: "key_usage_invalid", message: "a TLS client certificate signs the handshake (CertificateVerify), so its keyUsage needs digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)", index: 0 });
+        warnings.push({ code: "key_usage_invalid", message: `certificate 0, the leaf certificate ${label(leaf)}, is used as a TLS client, which signs the handshake (CertificateVerify), so its keyUsage needs digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)`, index: 0 });
       }
     } else if ((kind === "ec" || kind === "ed25519") && !ds) {
-      errors.push({ code: "key_usage_invalid", message: `the leaf has an ${kind === "ec" ? "ECDSA" : "Ed25519"} key, which can only authenticate TLS by signing, but its keyUsage lacks digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)`, index: 0 });
+      warnings.push({ code: "key_usage_invalid", message: `certificate 0, the leaf certificate ${label(leaf)}, has an ${kind === "ec" ? "ECDSA" : "Ed25519"} key, which can only authenticate TLS by signing, but its keyUsage lacks digitalSignature (RFC 5280 §4.2.1.3, RFC 8446 §4.4.3)`, index: 0 });
     }
   }
   const san = leaf.extensions.subjectAltName;
@@ -356,11 +380,12 @@ function checkLeaf(leaf: ParsedCertificate, ctx: Context, errors: PathIssue<Path
   if (!hasNames && leaf.commonName !== null) {
     warnings.push({ code: "cn_only_name", message: `the leaf names its host only in the subject common name "${leaf.commonName}"; Go ≥ 1.15 ignores the CN for hostname checks, so add it as a subjectAltName (RFC 6125 §6.4.4)`, index: 0 });
   }
-  if (ctx.hostname !== undefined) {
-    if (ctx.reference === null) {
-      errors.push({ code: "invalid_hostname", message: `"${ctx.hostname}" is neither a DNS name nor an IP address literal`, index: null });
+  // Go's Verify checks the name only when opts.DNSName is non-empty.
+  if (ctx.reference !== null) {
+    const m = matchHostname(ctx.reference, san);
+    if (!m.matched && ctx.reference.kind === "dns" && !ctx.reference.valid) {
+      errors.push({ code: "invalid_hostname", message: `"${ctx.hostname}" is neither a valid DNS name nor an IP address literal, and no SAN is spelled exactly like it (Go's VerifyHostname)`, index: null });
     } else {
-      const m = matchHostname(ctx.reference, san);
       if (!m.matched) {
         const names = [...(san?.dns ?? []).map((d) => `DNS:${d}`), ...(san?.ip ?? []).map((ip) => `IP:${formatIpAddress(ip)}`)];
         const want = ctx.reference.kind === "ip" ? `IP address ${ctx.reference.text}` : `hostname "${ctx.reference.name}"`;
@@ -404,7 +429,7 @@ function parsePool(ders: Uint8Array[], what: string, warnings: PathIssue<PathWar
 export async function validatePath(options: PathValidationOptions): Promise<PathValidationReport> {
   const at = options.at.getTime();
   if (Number.isNaN(at)) throw new TypeError("validatePath: `at` is not a valid date");
-  const maxDepth = options.maxDepth ?? 8;
+  const maxDepth = options.maxDepth ?? 32;
   const maxSignatureChecks = options.maxSignatureChecks ?? 100;
   if (!(maxDepth >= 1) || !(maxSignatureChecks >= 1)) throw new TypeError("validatePath: maxDepth and maxSignatureChecks must be at least 1");
 
@@ -455,5 +480,25 @@ export async function validatePath(options: PathValidationOptions): Promise<Path
       trust_anchor: anchored && i === n - 1,
     })),
   );
-  return { valid: best.errors.length === 0, errors: best.errors, warnings: [...best.warnings, ...poolWarnings], chain };
+  const warnings = [...best.warnings, ...pathProfileFindings(best.certs, anchored), ...poolWarnings];
+  if (options.profile !== "strict") return { valid: best.errors.length === 0, errors: best.errors, warnings, chain };
+  const errors: PathIssue<PathErrorCode>[] = [...best.errors, ...warnings.filter((w) => isProfileFinding(w.code)) as PathIssue<ProfileFindingCode>[]];
+  return { valid: errors.length === 0, errors, warnings: warnings.filter((w) => !isProfileFinding(w.code)), chain };
+}
+
+const PROFILE_CODES: ReadonlySet<string> = new Set(PROFILE_FINDING_CODES);
+
+function isProfileFinding(code: string): boolean {
+  return PROFILE_CODES.has(code);
+}
+
+/** The RFC 5280 §4 profile findings of every certificate of the reported path, each with its index. */
+function pathProfileFindings(certs: ParsedCertificate[], anchored: boolean): PathIssue<ProfileFindingCode>[] {
+  const n = certs.length;
+  const out: PathIssue<ProfileFindingCode>[] = [];
+  certs.forEach((c, i) => {
+    const role: CertificateRole = i === 0 ? "end_entity" : anchored && i === n - 1 ? "anchor" : "intermediate";
+    for (const f of certificateProfileFindings(c, role)) out.push({ code: f.code, message: `certificate ${i}, ${roleName(i, n, anchored)} ${label(c)}, ${f.message}`, index: i });
+  });
+  return out;
 }

@@ -6,6 +6,7 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, opensslVerify, sClient, startTlsServer, tlsHandshake } from "../helpers/interop.ts";
 import { type RunningWorker, startRunningWorker } from "../helpers/running-worker.ts";
@@ -188,6 +189,20 @@ describe("edgeca verify", () => {
     expect(JSON.parse(later.stdout)).toMatchObject({ valid: false, exit_code: 4 });
     const client = await edgeca(["verify", "--chain", join(dir, "tls.crt"), "--usage", "client"], { env });
     expect(client.status).toBe(4);
+    const strictOwn = await edgeca(["verify", "--chain", join(dir, "tls.crt"), "--hostname", "verify.cli.example.com", "--strict"], { env });
+    expect(strictOwn.status, strictOwn.stdout).toBe(0);
+  });
+
+  it("--strict turns an RFC 5280 §4 profile finding Go accepts into an error (exit 4)", async () => {
+    // From the verify corpus: a root whose basicConstraints is not critical (RFC 5280 §4.2.1.9).
+    const corpus = fileURLToPath(new URL("../fixtures/verify-corpus/certs/", import.meta.url));
+    const args = ["verify", "--chain", join(corpus, "pfLeafUnderRootBcNonCrit.pem"), "--ca", join(corpus, "pfRootBcNonCrit.pem"), "--at", "2025-06-01T00:00:00Z"];
+    const go = await edgeca(args, { env });
+    expect(go.status, go.stdout).toBe(0);
+    expect(go.stdout).toMatch(/warning basic_constraints_not_critical \[certificate 1\]: .*RFC 5280 §4\.2\.1\.9/);
+    const strict = await edgeca([...args, "--strict"], { env });
+    expect(strict.status).toBe(4);
+    expect(strict.stdout).toMatch(/^NOT VALID: .*\(strict profile\)[\s\S]*error basic_constraints_not_critical \[certificate 1\]/);
   });
 });
 

@@ -12,3 +12,11 @@ describe("GET /healthz", () => {
     expect(env.TEST_ROOT_PEM).toContain("BEGIN CERTIFICATE");
   });
 });
+
+describe("GET /healthz profile findings", () => {
+  it("lists no RFC 5280 §4 profile finding for the test CA material (edgeca's own CA certificates conform)", async () => {
+    const res = await exports.default.fetch("http://edgeca.test/healthz");
+    const body = (await res.json()) as { profile_findings: unknown[] };
+    expect(body.profile_findings).toEqual([]);
+  });
+});

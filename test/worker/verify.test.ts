@@ -53,6 +53,35 @@ describe("POST /v1/verify", () => {
     expect(r.errors[0]!.message.length).toBeGreaterThan(20);
   });
 
+  it("passes an issued bundle under the strict profile with no profile finding (edgeca's leaves and CA conform to RFC 5280 §4)", async () => {
+    const b = await issue(["cp.example.com"]);
+    const r = await verify({ chain: b.chain, hostname: "cp.example.com", profile: "strict" });
+    expect(r).toMatchObject({ valid: true, errors: [] });
+    expect(r.warnings.filter((w) => !["expires_soon"].includes(w.code))).toEqual([]);
+  });
+
+  it("reports a profile defect Go accepts as a warning under go and as an error under strict", async () => {
+    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    // A self-signed CA used as its own trust anchor, with basicConstraints not critical (RFC 5280 §4.2.1.9: MUST be critical).
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      name: "CN=lax.example.com",
+      keys,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      notBefore: new Date(Date.now() - 86_400_000),
+      notAfter: new Date(Date.now() + 30 * 86_400_000),
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, false), new x509.SubjectAlternativeNameExtension([{ type: "dns", value: "lax.example.com" }])],
+    });
+    const pem = cert.toString("pem");
+    const go = await verify({ chain: pem, roots: pem, hostname: "lax.example.com" });
+    expect(go.valid).toBe(true);
+    expect(go.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(["basic_constraints_not_critical", "end_entity_is_ca"]));
+    const strict = await verify({ chain: pem, roots: pem, hostname: "lax.example.com", profile: "strict" });
+    expect(strict.valid).toBe(false);
+    expect(codes(strict)).toEqual(expect.arrayContaining(["basic_constraints_not_critical", "end_entity_is_ca"]));
+    expect(strict.errors.find((e) => e.code === "basic_constraints_not_critical")).toMatchObject({ index: 0, message: expect.stringContaining("RFC 5280 §4.2.1.9") });
+    await expectProblem(await call("/v1/verify", { token: tokens.admin, body: { chain: pem, profile: "lenient" } }), 400, "validation_failed");
+  });
+
   it("rejects a foreign CA with unknown_authority", async () => {
     const b = await issue(["cp.example.com"]);
     const foreign = await createRootCa({ subject: "CN=foreign", keyAlgorithm: "ecdsa-p256", notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 86_400_000) });

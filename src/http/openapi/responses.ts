@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_TABLE } from "../../errors.ts";
-import { PATH_WARNING_CODES } from "../../pki/path-validation.ts";
+import { PATH_WARNING_CODES, PROFILE_FINDING_CODES } from "../../pki/path-validation.ts";
 import { VERIFY_ERROR_CODES } from "../../authority/verify-chain.ts";
 import { KEY_ALGORITHMS } from "../../pki/keys.ts";
 import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
@@ -167,6 +167,20 @@ export const CaWarning = z
   .strict()
   .meta({ id: "CaWarning", description: "Something an operator should fix; the service keeps working" });
 
+const CaProfileFindings = z
+  .array(
+    z
+      .object({
+        source: z.enum(["CA_CERT", "CA_TRUST"]),
+        block: z.number().int().describe("The PEM block index within that secret"),
+        subject: z.string(),
+        code: z.enum(PROFILE_FINDING_CODES as unknown as [string, ...string[]]),
+        message: z.string(),
+      })
+      .strict(),
+  )
+  .describe("RFC 5280 §4 profile findings of the CA_CERT and CA_TRUST certificates (the strict profile of /v1/verify); not fatal, Go accepts them");
+
 export const Health = z
   .object({
     status: z.literal("ok"),
@@ -174,6 +188,7 @@ export const Health = z
     previous_ca: z.object({ subject: z.string(), sha256_fingerprint: Hex, not_after: Time }).strict().nullable().meta({ description: "CA_PREVIOUS_CERT, between a rotation's switch and retire" }),
     trust_anchors: z.number().int(),
     warnings: z.array(CaWarning),
+    profile_findings: CaProfileFindings,
   })
   .strict()
   .meta({ id: "Health" });
@@ -206,6 +221,7 @@ export const CaStatus = z
         .strict(),
     ),
     warnings: z.array(CaWarning),
+    profile_findings: CaProfileFindings,
   })
   .strict()
   .meta({ id: "CaStatus" });

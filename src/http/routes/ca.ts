@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { requireCaSet, requireCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { caStatusReport } from "../../authority/ca-status.ts";
+import { caMaterialFindings } from "../../pki/ca-profile.ts";
 import { ApiError } from "../../errors.ts";
 import { requireConfig, requireStores } from "../context.ts";
 import { requireScope } from "../middleware/auth.ts";
@@ -43,5 +44,6 @@ export const caRoutes = new Hono<AppEnv>()
       at = new Date(t);
     }
     c.header("Cache-Control", "no-store");
-    return c.json(await caStatusReport({ set, ledger, now: at, maxTtlSeconds: config.maxTtlSeconds }));
+    const report = await caStatusReport({ set, ledger, now: at, maxTtlSeconds: config.maxTtlSeconds });
+    return c.json({ ...report, profile_findings: caMaterialFindings(c.get("deps").caMaterial) });
   });

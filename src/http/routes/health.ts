@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { inspectCaSet } from "../../authority/certificate-authority.ts";
 import { caStatusReport } from "../../authority/ca-status.ts";
 import { ApiError } from "../../errors.ts";
+import { caMaterialFindings } from "../../pki/ca-profile.ts";
 import { describeCaProblem, isNotConfigured, type CaWarning } from "../../pki/certificate-authority.ts";
 import { requireConfig } from "../context.ts";
 import type { AppEnv } from "../types.ts";
@@ -43,5 +44,6 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
     previous_ca: set.previous ? { subject: set.previous.subject, sha256_fingerprint: set.previous.fingerprint, not_after: set.previous.notAfter.toISOString() } : null,
     trust_anchors: set.issuing.trust.certificates.length,
     warnings,
+    profile_findings: caMaterialFindings(c.get("deps").caMaterial),
   });
 });

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { lazySchema, z } from "../zod.ts";
 import { requireCertificateAuthority } from "../../authority/certificate-authority.ts";
 import { verifyChain } from "../../authority/verify-chain.ts";
+import { VERIFY_PROFILES } from "../../pki/path-validation.ts";
 import { ApiError } from "../../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { parseJsonBody } from "../schemas.ts";
@@ -18,6 +19,12 @@ export const VerifyBody = lazySchema(() =>
     hostname: z.string().min(1).max(1024).optional(),
     usage: z.enum(["server", "client"]).default("server"),
     at: z.string().max(64).optional(),
+    profile: z
+      .enum(VERIFY_PROFILES)
+      .default("go")
+      .describe(
+        "`go` (default): `valid` is the verdict of Go's crypto/x509, what Kuma runs; RFC 5280 §4 profile defects Go accepts are reported as warnings with their own codes. `strict`: the same findings are errors, so `valid` also requires a chain that stricter verifiers (rustls/webpki, OpenSSL -x509_strict, CA linters) accept.",
+      ),
   }),
 );
 
@@ -37,7 +44,7 @@ export const verifyRoutes = new Hono<AppEnv>().post("/v1/verify", requireScope("
       ledger: typeof stores === "string" ? null : stores.ledger,
       defaultRoots: async () => (await requireCertificateAuthority(c.get("deps").caMaterial, c.get("now"))).trust.pem,
     },
-    { chain: body.chain, roots: body.roots, hostname: body.hostname, usage: body.usage, at },
+    { chain: body.chain, roots: body.roots, hostname: body.hostname, usage: body.usage, at, profile: body.profile },
   );
   c.header("Cache-Control", "no-store");
   return c.json(report);

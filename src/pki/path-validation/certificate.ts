@@ -6,6 +6,7 @@
  * extensions, a negative serial) are collected in `problems`.
  */
 import { toHex } from "../bytes.ts";
+import { parseIpAddress } from "../names.ts";
 import { err, ok, type Result } from "../result.ts";
 import {
   DerError,
@@ -22,6 +23,7 @@ import {
   readSmallInteger,
   readString,
   readTime,
+  readTlv,
   value,
   type Tlv,
 } from "./der.ts";
@@ -88,20 +90,35 @@ export interface NameConstraints {
   excludedDns: string[];
   permittedIp: IpSubtree[];
   excludedIp: IpSubtree[];
-  /** Subtrees of other SAN name forms (email, URI, …), which this validator does not enforce. */
-  otherForms: number;
-  /** directoryName subtrees, which this validator does not enforce either. */
-  directoryNameForms: number;
+  /** rfc822Name subtrees: a mailbox ("a@example.com") or a domain (".example.com"). */
+  permittedEmail: string[];
+  excludedEmail: string[];
+  /** URI subtrees: a host domain (".example.com" for subdomains only). */
+  permittedUri: string[];
+  excludedUri: string[];
+  /** directoryName, otherName and other subtrees: Go ignores them, and refuses the certificate when the extension is critical. */
+  unhandledForms: number;
+  critical: boolean;
 }
 
 export interface CertificateExtensions {
-  basicConstraints?: { ca: boolean; pathLen: number | null };
+  basicConstraints?: { ca: boolean; pathLen: number | null; critical: boolean };
   keyUsage?: number;
   extKeyUsage?: string[];
-  subjectAltName?: { dns: string[]; ip: Uint8Array[]; other: number; critical: boolean };
+  /** `other`: the forms Go does not read (otherName, directoryName, …). */
+  subjectAltName?: { dns: string[]; ip: Uint8Array[]; email: string[]; uri: string[]; other: number; critical: boolean };
   nameConstraints?: NameConstraints;
   subjectKeyId?: Uint8Array;
+  subjectKeyIdCritical?: boolean;
   authorityKeyId?: Uint8Array;
+  /** The authorityKeyIdentifier extension as a whole: present even without a keyIdentifier. */
+  authorityKey?: { critical: boolean; issuerOrSerial: boolean };
+}
+
+/** A defect Go's parser tolerates (RFC 5280 §4 profile); path validation reports it as a profile finding. */
+export interface CertificateFinding {
+  code: "extension_body_invalid" | "empty_san" | "extensions_require_v3" | "unique_ids_require_v2";
+  message: string;
 }
 
 export type CertificateProblemCode =
@@ -138,6 +155,7 @@ export interface ParsedCertificate {
   /** Issuer name equals subject name (RFC 5280 §6.1: "self-issued"). */
   selfIssued: boolean;
   problems: CertificateProblem[];
+  findings: CertificateFinding[];
 }
 
 export interface CertificateParseError {
@@ -261,8 +279,8 @@ function parsePublicKey(bytes: Uint8Array, spki: Tlv): PublicKeyInfo {
   }
 }
 
-function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Uint8Array[]; other: number } {
-  const out = { dns: [] as string[], ip: [] as Uint8Array[], other: 0 };
+function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Uint8Array[]; email: string[]; uri: string[]; other: number } {
+  const out = { dns: [] as string[], ip: [] as Uint8Array[], email: [] as string[], uri: [] as string[], other: 0 };
   for (const gn of childrenOf(bytes, seq, TAG.SEQUENCE)) {
     if (gn.tag === 0x82) {
       // RFC 5280 §4.2.1.6: dNSName is an IA5String.
@@ -274,6 +292,16 @@ function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Ui
       // RFC 5280 §4.2.1.6: four octets for IPv4, sixteen for IPv6.
       if (v.length !== 4 && v.length !== 16) throw new DerError(`iPAddress of ${v.length} octets`);
       out.ip.push(v);
+    } else if (gn.tag === 0x81 || gn.tag === 0x86) {
+      // RFC 5280 §4.2.1.6: rfc822Name and URI are IA5String; Go also refuses a URI whose host is not a domain it can parse.
+      if (!isIa5(value(bytes, gn))) throw new DerError(`${gn.tag === 0x81 ? "rfc822Name" : "URI"} is not IA5String`);
+      const text = readString(bytes, gn);
+      if (gn.tag === 0x81) out.email.push(text);
+      else {
+        const host = uriHost(text);
+        if (host && !goParsesDomain(host)) throw new DerError(`URI "${text}" has a host that is not a domain`);
+        out.uri.push(text);
+      }
     } else {
       out.other++;
     }
@@ -281,117 +309,201 @@ function parseGeneralNames(bytes: Uint8Array, seq: Tlv): { dns: string[]; ip: Ui
   return out;
 }
 
-function parseNameConstraints(ext: Uint8Array): NameConstraints {
-  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], otherForms: 0, directoryNameForms: 0 };
+/**
+ * Go's domainToReverseLabels: a name of non-empty labels of printable
+ * ASCII (33–126), no trailing dot. Go refuses a certificate whose DNS name
+ * or constraint fails it wherever name constraints are checked.
+ */
+export function goParsesDomain(name: string): boolean {
+  if (name.length === 0) return true;
+  for (const label of name.split(".")) {
+    if (label.length === 0) return false;
+    for (let i = 0; i < label.length; i++) {
+      const c = label.charCodeAt(i);
+      if (c < 33 || c > 126) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The host of a URI (RFC 3986 §3.2.2) as Go's url.Parse gives it: the
+ * authority after "//" without userinfo; "" when there is none.
+ */
+export function uriHost(uri: string): string {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
+  if (!m) return "";
+  const authority = m[1]!;
+  return authority.slice(authority.lastIndexOf("@") + 1);
+}
+
+function isIa5(v: Uint8Array): boolean {
+  return !v.some((b) => b > 0x7f);
+}
+
+/** Go's isValidIPMask: ones, then zeros. */
+function contiguousMask(mask: Uint8Array): boolean {
+  let zero = false;
+  for (const b of mask) {
+    if (zero ? b !== 0 : b !== 0xff && ![0x00, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe].includes(b)) return false;
+    if (b !== 0xff) zero = true;
+  }
+  return true;
+}
+
+/** Go's parser refuses an rfc822Name or URI constraint it cannot read (parseNameConstraintsExtension). */
+function checkEmailUriConstraint(text: string, uri: boolean): void {
+  if (uri && parseIpAddress(text)) throw new DerError(`URI constraint "${text}" is an IP address`);
+  const at = text.lastIndexOf("@");
+  let domain = !uri && at >= 0 ? text.slice(at + 1) : text;
+  if (!uri && at === 0) throw new DerError(`rfc822Name constraint "${text}" has an empty local part`);
+  if (domain.startsWith(".") && (uri || at < 0)) domain = domain.slice(1);
+  if (!goParsesDomain(domain) || (at >= 0 && domain.length === 0)) throw new DerError(`${uri ? "URI" : "rfc822Name"} constraint "${text}" is not a domain`);
+}
+
+function parseNameConstraints(ext: Uint8Array, critical: boolean, findings: CertificateFinding[]): NameConstraints {
+  const nc: NameConstraints = { permittedDns: [], excludedDns: [], permittedIp: [], excludedIp: [], permittedEmail: [], excludedEmail: [], permittedUri: [], excludedUri: [], unhandledForms: 0, critical };
   const seq = readRoot(ext, TAG.SEQUENCE);
   const parts = children(ext, seq);
-  if (parts.length === 0) throw new DerError("nameConstraints with neither permitted nor excluded subtrees (RFC 5280 §4.2.1.10)");
+  if (parts.length === 0 || parts.every((p) => p.end === p.valueStart)) throw new DerError("nameConstraints with neither permitted nor excluded subtrees (RFC 5280 §4.2.1.10)");
+  let last = -1;
   for (const part of parts) {
-    if (part.tag !== 0xa0 && part.tag !== 0xa1) throw new DerError("unexpected element in nameConstraints");
+    const order = part.tag === 0xa0 ? 0 : part.tag === 0xa1 ? 1 : 2;
+    if (order <= last || order === 2) throw new DerError("unexpected element in nameConstraints");
+    last = order;
     const permitted = part.tag === 0xa0;
     const subtrees = children(ext, part);
-    if (subtrees.length === 0) throw new DerError("empty GeneralSubtrees");
+    // RFC 5280 §4.2.1.10: GeneralSubtrees is SIZE (1..MAX); Go accepts an empty one beside a non-empty one.
+    if (subtrees.length === 0) findings.push({ code: "extension_body_invalid", message: "nameConstraints has an empty GeneralSubtrees (SIZE (1..MAX), RFC 5280 §4.2.1.10)" });
     for (const subtree of subtrees) {
       const [base, ...rest] = childrenOf(ext, subtree, TAG.SEQUENCE);
       if (!base) throw new DerError("GeneralSubtree without a base");
-      // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
-      for (const r of rest) {
-        if (r.tag === 0x80 && value(ext, r).length === 1 && value(ext, r)[0] === 0) continue;
-        throw new DerError("GeneralSubtree minimum/maximum other than the default");
+      // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent; Go ignores both.
+      if (rest.some((r) => !(r.tag === 0x80 && value(ext, r).length === 1 && value(ext, r)[0] === 0))) {
+        findings.push({ code: "extension_body_invalid", message: "a nameConstraints GeneralSubtree has a minimum other than 0 or a maximum (RFC 5280 §4.2.1.10)" });
       }
       if (base.tag === 0x82) {
+        const v = value(ext, base);
         const name = readString(ext, base).toLowerCase();
+        if (!isIa5(v) || !goParsesDomain(name.startsWith(".") ? name.slice(1) : name)) throw new DerError(`dNSName constraint "${name}" is not a domain name`);
         (permitted ? nc.permittedDns : nc.excludedDns).push(name);
       } else if (base.tag === 0x87) {
         const v = value(ext, base);
         if (v.length !== 8 && v.length !== 32) throw new DerError(`iPAddress constraint of ${v.length} octets`);
         const half = v.length / 2;
         const subtreeIp = { address: v.subarray(0, half), mask: v.subarray(half) };
+        if (!contiguousMask(subtreeIp.mask)) throw new DerError("iPAddress constraint with a non-contiguous mask");
         (permitted ? nc.permittedIp : nc.excludedIp).push(subtreeIp);
-      } else if (base.tag === 0xa4) {
-        nc.directoryNameForms++;
+      } else if (base.tag === 0x81 || base.tag === 0x86) {
+        if (!isIa5(value(ext, base))) throw new DerError("rfc822Name or URI constraint is not IA5String");
+        const text = readString(ext, base);
+        checkEmailUriConstraint(text, base.tag === 0x86);
+        if (base.tag === 0x81) (permitted ? nc.permittedEmail : nc.excludedEmail).push(text);
+        else (permitted ? nc.permittedUri : nc.excludedUri).push(text);
       } else {
-        nc.otherForms++;
+        nc.unhandledForms++;
       }
     }
   }
   return nc;
 }
 
-function parseExtension(oid: string, ext: Uint8Array, critical: boolean, out: CertificateExtensions): boolean {
+/**
+ * The single element an extension value holds. Go reads the first element
+ * and ignores what follows, so trailing bytes are a finding, not an error.
+ */
+function readExtensionRoot(ext: Uint8Array, tag: number, name: string, findings: CertificateFinding[]): Tlv {
+  const tlv = readTlv(ext, 0, ext.length);
+  if (tlv.tag !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+  if (tlv.end !== ext.length) findings.push({ code: "extension_body_invalid", message: `the ${name} extension has bytes after its value (RFC 5280 §4.2, X.690 DER)` });
+  return tlv;
+}
+
+function parseExtension(oid: string, ext: Uint8Array, critical: boolean, out: CertificateExtensions, findings: CertificateFinding[]): boolean {
+  const name = extensionName(oid);
   switch (oid) {
     case OID.basicConstraints: {
       // RFC 5280 §4.2.1.9: SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }
-      const seq = readRoot(ext, TAG.SEQUENCE);
+      const seq = readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
       const items = children(ext, seq);
       let i = 0;
       let ca = false;
       if (items[i]?.tag === TAG.BOOLEAN) ca = readBoolean(ext, items[i++]!);
       let pathLen: number | null = null;
       if (items[i]?.tag === TAG.INTEGER) pathLen = readSmallInteger(ext, items[i++]!);
-      if (i !== items.length) throw new DerError("unexpected element in basicConstraints");
-      out.basicConstraints = { ca, pathLen };
+      // Go reads the two optional fields and ignores anything after them.
+      if (i !== items.length) findings.push({ code: "extension_body_invalid", message: "basicConstraints has an element after cA and pathLenConstraint (RFC 5280 §4.2.1.9)" });
+      out.basicConstraints = { ca, pathLen, critical };
       return true;
     }
     case OID.keyUsage: {
-      const tlv = readRoot(ext, TAG.BIT_STRING);
-      const { bits } = readBitString(ext, tlv);
+      const tlv = readExtensionRoot(ext, TAG.BIT_STRING, name, findings);
+      const { bits, unused } = readBitString(ext, tlv);
+      // X.690 §11.2.1: the unused bits of a DER BIT STRING are zero (Go's ReadASN1BitString checks it).
+      if (bits.length > 0 && (bits[bits.length - 1]! & ((1 << unused) - 1)) !== 0) throw new DerError("keyUsage BIT STRING with non-zero padding bits");
       let mask = 0;
       for (let i = 0; i < bits.length && i < 2; i++) {
         for (let b = 0; b < 8; b++) if (bits[i]! & (0x80 >> b)) mask |= 1 << (i * 8 + b);
       }
-      // RFC 5280 §4.2.1.3: when the extension is present, at least one bit MUST be set.
-      if (mask === 0) throw new DerError("keyUsage with no bits set");
-      out.keyUsage = mask;
+      // RFC 5280 §4.2.1.3: when the extension is present, at least one bit MUST be set (Go does not check).
+      if (mask === 0) findings.push({ code: "extension_body_invalid", message: "keyUsage has no bit set (RFC 5280 §4.2.1.3)" });
+      out.keyUsage = mask & 0x1ff; // Go reads the nine named bits only
       return true;
     }
     case OID.extKeyUsage: {
-      const seq = readRoot(ext, TAG.SEQUENCE);
+      const seq = readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
       const oids = children(ext, seq).map((t) => readOid(ext, t));
-      // RFC 5280 §4.2.1.12: KeyPurposeId SEQUENCE SIZE (1..MAX).
-      if (oids.length === 0) throw new DerError("empty extendedKeyUsage");
-      out.extKeyUsage = oids;
+      // RFC 5280 §4.2.1.12: KeyPurposeId SEQUENCE SIZE (1..MAX); Go reads an empty one as "no EKU".
+      if (oids.length === 0) findings.push({ code: "extension_body_invalid", message: "extendedKeyUsage is an empty SEQUENCE (SIZE (1..MAX), RFC 5280 §4.2.1.12)" });
+      else out.extKeyUsage = oids;
       return true;
     }
     case OID.subjectAltName: {
-      const seq = readRoot(ext, TAG.SEQUENCE);
+      const seq = readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
       const names = parseGeneralNames(ext, seq);
       // RFC 5280 §4.2.1.6: GeneralNames is SIZE (1..MAX).
-      if (names.dns.length + names.ip.length + names.other === 0) throw new DerError("empty subjectAltName");
+      if (names.dns.length + names.ip.length + names.email.length + names.uri.length + names.other === 0) findings.push({ code: "empty_san", message: "the subjectAltName extension holds no name (GeneralNames SIZE (1..MAX), RFC 5280 §4.2.1.6)" });
       out.subjectAltName = { ...names, critical };
-      return true;
+      // Go: a SAN without a DNS, email, IP or URI name is "not understood", so a critical one is an unhandled critical extension.
+      return names.dns.length + names.ip.length + names.email.length + names.uri.length > 0;
     }
     case OID.nameConstraints:
-      out.nameConstraints = parseNameConstraints(ext);
-      return true;
+      out.nameConstraints = parseNameConstraints(ext, critical, findings);
+      // Go: constraints on directoryName and other forms are not handled; critical, the certificate is refused.
+      return out.nameConstraints.unhandledForms === 0;
     case OID.subjectKeyIdentifier:
-      out.subjectKeyId = value(ext, readRoot(ext, TAG.OCTET_STRING));
+      out.subjectKeyId = value(ext, readExtensionRoot(ext, TAG.OCTET_STRING, name, findings));
+      out.subjectKeyIdCritical = critical;
       return true;
     case OID.authorityKeyIdentifier: {
-      const seq = readRoot(ext, TAG.SEQUENCE);
-      for (const item of children(ext, seq)) if (item.tag === 0x80) out.authorityKeyId = value(ext, item);
+      const seq = readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
+      let issuerOrSerial = false;
+      for (const item of children(ext, seq)) {
+        if (item.tag === 0x80) out.authorityKeyId = value(ext, item);
+        else if (item.tag === 0xa1 || item.tag === 0x82) issuerOrSerial = true;
+      }
+      out.authorityKey = { critical, issuerOrSerial };
       return true;
     }
     case OID.certificatePolicies:
     case OID.crlDistributionPoints:
     case OID.authorityInfoAccess:
-    case OID.issuerAltName:
-    case OID.ctPrecertificateScts:
-      // Understood well enough to be safe when critical: no path-validation effect without an initial policy set or revocation checking.
-      readRoot(ext, ext[0] ?? 0);
+      // Go parses these three (reading past trailing bytes); no path-validation effect without an initial policy set or revocation checking.
+      readExtensionRoot(ext, TAG.SEQUENCE, name, findings);
       return true;
     default:
+      // Go's processExtensions handles nothing else (issuerAltName, SCTs and policy mappings included): critical, they are refused.
       return false;
   }
 }
 
-function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExtensions, problems: CertificateProblem[]): void {
+function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExtensions, problems: CertificateProblem[], findings: CertificateFinding[]): void {
   const seqs = children(bytes, container);
   const seq = expectTag(seqs[0], TAG.SEQUENCE, "extensions");
   if (seqs.length !== 1) throw new DerError("trailing data after extensions");
   const items = children(bytes, seq);
-  // RFC 5280 §4.1: Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension.
-  if (items.length === 0) problems.push({ code: "malformed_extension", message: "the extensions field is present but empty (RFC 5280 §4.1)" });
+  // RFC 5280 §4.1: Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension; Go accepts an empty one.
+  if (items.length === 0) findings.push({ code: "extension_body_invalid", message: "the extensions field is present but empty (SIZE (1..MAX), RFC 5280 §4.1)" });
   const seen = new Set<string>();
   for (const item of items) {
     const parts = childrenOf(bytes, item, TAG.SEQUENCE);
@@ -410,7 +522,7 @@ function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExte
     seen.add(oid);
     let understood: boolean;
     try {
-      understood = parseExtension(oid, value(bytes, valueTlv), critical, out);
+      understood = parseExtension(oid, value(bytes, valueTlv), critical, out, findings);
     } catch (e) {
       const detail = e instanceof DerError ? e.message : String(e);
       problems.push({ code: "malformed_extension", message: `the ${name} extension cannot be decoded (${detail})` });
@@ -420,7 +532,7 @@ function parseExtensions(bytes: Uint8Array, container: Tlv, out: CertificateExte
     if (!understood && critical) {
       problems.push({
         code: "unhandled_critical_extension",
-        message: `the certificate has a critical extension this validator does not process (${name}); RFC 5280 §4.2 requires rejecting it, as Go and OpenSSL do`,
+        message: `the certificate has a critical extension Go's crypto/x509 does not process (${name}); RFC 5280 §4.2 requires rejecting it, as Go and OpenSSL do`,
       });
     }
   }
@@ -470,6 +582,7 @@ export function parseCertificateDer(der: Uint8Array): Result<ParsedCertificate, 
 
 function parseUnchecked(der: Uint8Array): ParsedCertificate {
   const problems: CertificateProblem[] = [];
+  const findings: CertificateFinding[] = [];
   const cert = readRoot(der, TAG.SEQUENCE);
   const [tbsTlv, sigAlgTlv, sigTlv, extra] = children(der, cert);
   if (extra) throw new DerError("trailing element in Certificate");
@@ -510,14 +623,14 @@ function parseUnchecked(der: Uint8Array): ParsedCertificate {
   while (i < f.length) {
     const t = f[i++]!;
     if (t.tag === 0x81 || t.tag === 0xa1 || t.tag === 0x82 || t.tag === 0xa2) {
-      // RFC 5280 §4.1.2.8: unique identifiers need version 2 or 3.
-      if (version === 1) problems.push({ code: "invalid_certificate", message: "a version 1 certificate carries unique identifiers (RFC 5280 §4.1.2.8)" });
+      // RFC 5280 §4.1.2.8: unique identifiers need version 2 or 3; Go does not read them in a version 1 certificate.
+      if (version === 1) findings.push({ code: "unique_ids_require_v2", message: "a version 1 certificate carries unique identifiers (RFC 5280 §4.1.2.8)" });
       continue;
     }
     if (t.tag === 0xa3 && i === f.length) {
-      // RFC 5280 §4.1.2.9: extensions only in version 3 certificates.
-      if (version !== 3) problems.push({ code: "invalid_certificate", message: `a version ${version} certificate carries extensions; RFC 5280 §4.1.2.9 allows them only in version 3` });
-      parseExtensions(der, t, extensions, problems);
+      // RFC 5280 §4.1.2.9: extensions only in version 3 certificates; Go ignores them in earlier versions, and so does this reader.
+      if (version !== 3) findings.push({ code: "extensions_require_v3", message: `a version ${version} certificate carries extensions, which are ignored; RFC 5280 §4.1.2.9 allows them only in version 3` });
+      else parseExtensions(der, t, extensions, problems, findings);
       continue;
     }
     throw new DerError("unexpected element in tbsCertificate");
@@ -544,6 +657,7 @@ function parseUnchecked(der: Uint8Array): ParsedCertificate {
     extensions,
     selfIssued: bytesEqual(issuerRaw, subjectRaw),
     problems,
+    findings,
   };
 }
 

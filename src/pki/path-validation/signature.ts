@@ -93,6 +93,9 @@ function pssScheme(params: Uint8Array | null): SignatureScheme {
     if (mgfHash !== hash) return { status: "unsupported", name, detail: `MGF1 uses ${mgfHash} but the message hash is ${hash}` };
     // RFC 4055 §3.1: trailerField MUST be 1.
     if (trailer !== 1) return { status: "unsupported", name, detail: `trailer field ${trailer}` };
+    // Go's crypto/x509 knows RSA-PSS only with the salt as long as the hash (RFC 8446 §4.2.3's choice); any other salt is an unknown algorithm to it.
+    const goSalt = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 }[hash];
+    if (saltLength !== goSalt) return { status: "unsupported", name, detail: `a ${saltLength}-byte salt with ${hash}; Go's crypto/x509 verifies RSA-PSS only with a salt as long as the hash` };
     return { status: "ok", name: `${name} with ${hash} (salt ${saltLength})`, family: "rsa-pss", hash, saltLength };
   } catch (e) {
     if (e instanceof DerError) return { status: "unsupported", name, detail: `malformed RSASSA-PSS parameters (${e.message})` };
@@ -283,6 +286,8 @@ export async function verifyCertificateSignature(subject: ParsedCertificate, iss
         break;
       case "rsa-pss":
         if (key.kind !== "rsa") return mismatch();
+        // Go's crypto/x509 reads only rsaEncryption RSA keys; an id-RSASSA-PSS key (RFC 4055) is an unknown public key algorithm to it.
+        if (key.pss) return { ok: false, code: "unsupported_signature_algorithm", message: `the issuer "${issuer.subject}" has an id-RSASSA-PSS public key (RFC 4055), which Go's crypto/x509 does not support` };
         ok = await crypto.subtle.verify({ name: "RSA-PSS", saltLength: scheme.saltLength }, await importKey(issuer, { name: "RSA-PSS", hash: scheme.hash }), subject.signature.slice(), data);
         break;
       case "ecdsa": {

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodePem } from "../../../src/pki/pem.ts";
-import type { CertificateUsage } from "../../../src/pki/path-validation.ts";
+import { validatePath, type CertificateUsage, type VerifyProfile } from "../../../src/pki/path-validation.ts";
 
 export interface CorpusCase {
   id: string;
@@ -17,7 +17,8 @@ export interface CorpusCase {
   at: string;
   hostname: string | null;
   usage: CertificateUsage;
-  expect: { valid: boolean; error: string | null; warning: string | null };
+  /** valid/error: the `go` profile (Go's verdict); findings: the profile findings expected; strict_valid: the `strict` verdict. */
+  expect: { valid: boolean; error: string | null; warning: string | null; findings: string[]; strict_valid: boolean };
 }
 
 export const CORPUS_DIR = fileURLToPath(new URL("../../fixtures/verify-corpus/", import.meta.url));
@@ -28,4 +29,17 @@ export function corpusDer(path: string): Uint8Array {
   const r = decodePem(readFileSync(join(CORPUS_DIR, path), "utf8"));
   if (!r.ok) throw new Error(`${path}: not PEM`);
   return r.value[0]!.der;
+}
+
+/** validatePath over one corpus case under a profile. */
+export function validateCase(c: CorpusCase, profile: VerifyProfile = "go") {
+  return validatePath({
+    leaf: corpusDer(c.leaf),
+    intermediates: c.intermediates.map(corpusDer),
+    roots: c.roots.map(corpusDer),
+    at: new Date(c.at),
+    ...(c.hostname !== null ? { hostname: c.hostname } : {}),
+    usage: c.usage,
+    profile,
+  });
 }
