@@ -171,7 +171,7 @@ const CaProfileFindings = z
   .array(
     z
       .object({
-        source: z.enum(["CA_CERT", "CA_TRUST"]),
+        source: z.enum(["CA_CERT", "CA_TRUST", "CA_PREVIOUS_CERT"]),
         block: z.number().int().describe("The PEM block index within that secret"),
         subject: z.string(),
         code: z.enum(PROFILE_FINDING_CODES as unknown as [string, ...string[]]),
@@ -179,7 +179,7 @@ const CaProfileFindings = z
       })
       .strict(),
   )
-  .describe("RFC 5280 §4 profile findings of the CA_CERT and CA_TRUST certificates (the strict profile of /v1/verify); not fatal, Go accepts them");
+  .describe("RFC 5280 §4 profile findings of the CA_CERT, CA_PREVIOUS_CERT and CA_TRUST certificates (the strict profile of /v1/verify); not fatal, Go accepts them");
 
 export const Health = z
   .object({
