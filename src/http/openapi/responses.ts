@@ -159,7 +159,7 @@ export const CaWarning = z
   .object({
     code: z.string().meta({
       description:
-        "chain_not_served, issuer_not_configured, issuing_ca_expires_soon, previous_unused, previous_incomplete, ledger_unavailable (healthz); the list may grow, so treat unknown codes as warnings",
+        "chain_not_served, issuer_not_configured, issuing_ca_expires_soon, previous_unused, previous_incomplete, crl_sign_missing, ledger_unavailable (healthz); the list may grow, so treat unknown codes as warnings",
     }),
     message: z.string(),
     sha256_fingerprint: Hex.optional().meta({ description: "The CA the warning is about" }),
