@@ -34,9 +34,12 @@ export function alertMessage(due: AtRiskCertificate[], now: Date, withinSeconds:
     names: c.hostnames,
     not_after: c.not_after,
     principal: c.token_name,
+    // An OIDC trust policy stands for many workloads (every repository ref, every namespace): its `sub` says which one to chase.
+    ...(c.principal_subject !== null ? { subject: c.principal_subject } : {}),
     days_left: Math.max(0, Math.floor((Date.parse(c.not_after) - now.getTime()) / DAY_MS)),
   }));
-  const lines = certificates.map((c) => `• ${c.names.join(", ")}: expires ${c.not_after.slice(0, 16).replace("T", " ")} UTC (${c.days_left === 0 ? "today" : `in ${c.days_left} day${c.days_left === 1 ? "" : "s"}`}), serial ${c.serial}, token ${c.principal}`);
+  const holder = (c: (typeof certificates)[number]) => (c.subject === undefined ? `token ${c.principal}` : `trust policy ${c.principal} (sub ${c.subject})`);
+  const lines = certificates.map((c) => `• ${c.names.join(", ")}: expires ${c.not_after.slice(0, 16).replace("T", " ")} UTC (${c.days_left === 0 ? "today" : `in ${c.days_left} day${c.days_left === 1 ? "" : "s"}`}), serial ${c.serial}, ${holder(c)}`);
   const one = certificates.length === 1 && !more;
   const text = [
     `:warning: edgeca: ${certificates.length}${more ? "+" : ""} certificate${one ? " expires" : "s expire"} within ${describeWithin(withinSeconds)} and no renewal was issued:`,

@@ -23,7 +23,13 @@ const WAIT_LIMIT_MS = 10_000;
 export interface IdempotencyContext {
   store: IdempotencyStore;
   ledger: Ledger;
+  /** The issuing CA (its trust bundle goes with every answer). */
   ca: CertificateAuthority;
+  /**
+   * The configured CA (issuing or, after a rotation's switch, previous) with this certificate fingerprint:
+   * a replay carries the chain of the CA that signed the certificate, which need not be today's issuing one.
+   */
+  issuerOf: (fingerprint: string) => CertificateAuthority | undefined;
   storeKey: string | undefined;
   /** The caller: its token or trust policy name, and its OIDC subject. */
   owner: PrincipalId;
@@ -47,17 +53,23 @@ async function replay(ctx: IdempotencyContext, serial: string, sealedKey: string
       extensions: { revoked_at: record.revoked_at, revocation_reason: record.revocation_reason },
     });
   }
+  const issuer = ctx.issuerOf(record.issuer_fingerprint);
+  if (!issuer) {
+    // Its issuing CA left the configuration (retired): no chain to send with it, and a leaf with another CA's chain does not verify.
+    throw new ApiError("idempotency_key_reused", `the certificate issued for this Idempotency-Key (serial ${serial}) was signed by a CA that is no longer configured; send a new key for a new certificate`);
+  }
   const privateKey = sealedKey && ctx.storeKey ? await unseal(ctx.storeKey, sealedKey, sealContext(ctx, serial)) : undefined;
-  return fromRecord(record, ctx.ca, privateKey);
+  return fromRecord(record, issuer, ctx.ca, privateKey);
 }
 
-export function fromRecord(record: CertificateRecord, ca: CertificateAuthority, privateKey?: string): IssuedCertificate {
+/** The answer for a recorded certificate: its issuer's chain in tls.crt, today's trust bundle in ca.crt. */
+export function fromRecord(record: CertificateRecord, issuer: CertificateAuthority, current: CertificateAuthority, privateKey?: string): IssuedCertificate {
   return {
     serialNumber: record.serial,
     certificate: record.pem,
-    chain: record.pem + ca.chainPem,
+    chain: record.pem + issuer.chainPem,
     privateKey,
-    ca: ca.trust.pem,
+    ca: current.trust.pem,
     notBefore: new Date(record.not_before),
     notAfter: new Date(record.not_after),
     sha256Fingerprint: record.sha256_fingerprint,

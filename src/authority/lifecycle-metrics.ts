@@ -26,6 +26,8 @@ export interface ExpiringCertificate {
   /** The subject CN, or "" for an empty subject. */
   commonName: string;
   principal: string;
+  /** The OIDC caller's `sub`; undefined for API tokens. */
+  subject?: string | undefined;
   notAfter: Date;
 }
 
@@ -53,7 +55,7 @@ export function commonNameOf(pem: string): string {
 }
 
 function toExpiring(c: AtRiskCertificate): ExpiringCertificate {
-  return { serial: c.serial, commonName: commonNameOf(c.pem), principal: c.token_name, notAfter: new Date(c.not_after) };
+  return { serial: c.serial, commonName: commonNameOf(c.pem), principal: c.token_name, subject: c.principal_subject ?? undefined, notAfter: new Date(c.not_after) };
 }
 
 async function readLedger(ledger: Ledger, now: Date): Promise<LedgerPart> {

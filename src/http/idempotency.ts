@@ -4,6 +4,7 @@
  * parameters that shape the answer, and the exact body.
  */
 import type { Context } from "hono";
+import { issuerByFingerprint, requireCaSet } from "../authority/certificate-authority.ts";
 import { withIdempotency } from "../authority/idempotency.ts";
 import { authorizeNames } from "../authority/policy.ts";
 import type { AuthorityContext, IssuedCertificate } from "../authority/mint-leaf.ts";
@@ -28,11 +29,13 @@ export async function issueIdempotently(
   const url = new URL(c.req.url);
   const shaping = ["format", "name", "namespace"].map((k) => `${k}=${url.searchParams.get(k) ?? ""}`).join("&");
   const requestHash = await sha256Hex(utf8(`${c.req.method} ${c.req.path}?${shaping}\n${await c.req.text()}`));
+  const set = await requireCaSet(c.get("deps").caMaterial, c.get("now"));
   const { issued, replayed } = await withIdempotency(
     {
       store: requireStores(c).idempotency,
       ledger: ctx.ledger,
       ca: ctx.ca,
+      issuerOf: (fingerprint) => issuerByFingerprint(set, fingerprint),
       storeKey: c.get("deps").storeKey,
       owner: { name: c.get("principal").name, subject: c.get("principal").subject ?? null },
       key,

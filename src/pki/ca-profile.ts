@@ -1,7 +1,8 @@
 /**
- * The RFC 5280 §4 profile findings of the configured CA material (CA_CERT
- * and CA_TRUST): the same named checks /v1/verify reports, run once per
- * certificate at load. Never fatal (Go accepts these certificates); /healthz
+ * The RFC 5280 §4 profile findings of the configured CA material (CA_CERT,
+ * CA_TRUST and, during a rotation, CA_PREVIOUS_CERT, whose chain the previous
+ * issuer's leaves are still validated through until they expire): the same
+ * named checks /v1/verify reports, run once per certificate at load. Never fatal (Go accepts these certificates); /healthz
  * lists them so an operator sees what stricter relying parties would refuse.
  * Pure: /v1/ca/status can include the same list.
  */
@@ -11,29 +12,31 @@ import { certificateProfileFindings, type ProfileFinding } from "./path-validati
 
 export interface CaMaterialFinding extends ProfileFinding {
   /** Which secret holds the certificate. */
-  source: "CA_CERT" | "CA_TRUST";
+  source: "CA_CERT" | "CA_TRUST" | "CA_PREVIOUS_CERT";
   /** The certificate's PEM block index within that secret. */
   block: number;
   subject: string;
 }
 
+type Material = { certPem?: string | undefined; trustPem?: string | undefined; previousCertPem?: string | undefined };
+
 /**
- * Findings for every certificate of CA_CERT (the issuing CA and its
- * intermediates; a self-signed one as a trust anchor) and CA_TRUST (trust
- * anchors). A certificate in both is reported once, as CA_TRUST's.
- * Unparseable blocks are skipped: loading the CA reports those.
+ * Findings for every certificate of CA_CERT and CA_PREVIOUS_CERT (an issuing
+ * CA and its intermediates; a self-signed one as a trust anchor) and CA_TRUST
+ * (trust anchors). A certificate in several is reported once: as CA_TRUST's,
+ * else as CA_CERT's. Unparseable blocks are skipped: loading the CA reports those.
  */
-export function caMaterialFindings(material: { certPem?: string | undefined; trustPem?: string | undefined }): CaMaterialFinding[] {
+export function caMaterialFindings(material: Material): CaMaterialFinding[] {
   // The secrets do not change within an isolate: parse them once.
-  if (last && last.certPem === material.certPem && last.trustPem === material.trustPem) return last.findings;
+  if (last && last.certPem === material.certPem && last.trustPem === material.trustPem && last.previousCertPem === material.previousCertPem) return last.findings;
   const findings = computeFindings(material);
-  last = { certPem: material.certPem, trustPem: material.trustPem, findings };
+  last = { certPem: material.certPem, trustPem: material.trustPem, previousCertPem: material.previousCertPem, findings };
   return findings;
 }
 
-let last: { certPem: string | undefined; trustPem: string | undefined; findings: CaMaterialFinding[] } | null = null;
+let last: (Material & { findings: CaMaterialFinding[] }) | null = null;
 
-function computeFindings(material: { certPem?: string | undefined; trustPem?: string | undefined }): CaMaterialFinding[] {
+function computeFindings(material: Material): CaMaterialFinding[] {
   const blocks = (pem: string | undefined) => {
     const r = pem ? decodePem(pem) : null;
     return r?.ok ? r.value.filter((b) => b.label === "CERTIFICATE") : [];
@@ -47,7 +50,15 @@ function computeFindings(material: { certPem?: string | undefined; trustPem?: st
     const role = anchor || c.selfIssued ? "anchor" : "intermediate";
     for (const f of certificateProfileFindings(c, role)) out.push({ source, block: block.index, subject: c.subject, ...f });
   };
-  for (const b of blocks(material.certPem)) if (!trust.some((t) => bytesEqual(t.der, b.der))) add("CA_CERT", b, false);
+  const cert = blocks(material.certPem);
+  const seen = [...trust];
+  for (const [source, list] of [["CA_CERT", cert], ["CA_PREVIOUS_CERT", blocks(material.previousCertPem)]] as const) {
+    for (const b of list) {
+      if (seen.some((t) => bytesEqual(t.der, b.der))) continue;
+      seen.push(b);
+      add(source, b, false);
+    }
+  }
   for (const b of trust) add("CA_TRUST", b, true);
   return out;
 }

@@ -384,6 +384,19 @@ export async function loadCaSet(material: CaMaterial, now: Date): Promise<Result
     previous = { ca, signer: prev.value };
   }
 
+  // RFC 5280 §4.2.1.3: a CRL's signer needs cRLSign, and OpenSSL, Go's CheckCRLSignature and webpki refuse CRLs
+  // of a CA without it. Every configured CA signs its CRL (the previous one does nothing else): say so, not fatal.
+  for (const [ca, secret] of [[issuing, "CA_CERT"], ...(previous ? [[previous.ca, "CA_PREVIOUS_CERT"]] : [])] as [CertificateAuthority, string][]) {
+    const ku = ca.parsed.extensions.keyUsage;
+    if (ku !== undefined && (ku & KU.cRLSign) === 0) {
+      warnings.push({
+        code: "crl_sign_missing",
+        message: `${secret} (${ca.subject}) lacks keyUsage cRLSign (RFC 5280 §4.2.1.3): the CRLs edgeca signs with it are refused by relying parties that check CRLs; certify its key again with cRLSign`,
+        sha256_fingerprint: ca.fingerprint,
+      });
+    }
+  }
+
   const known = new Map<string, KnownCa>();
   const note = async (cert: Cert, role: CaRole, issuer: string | null, anchored = false) => {
     const fp = await sha256Hex(cert.parsed.der);

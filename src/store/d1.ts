@@ -196,10 +196,10 @@ export const LIFECYCLE_SQL = {
   /** ?1 now. */
   nextExpiry: `SELECT MIN(not_after) AS next FROM certificates WHERE ${UNRENEWED} AND not_after > ?1`,
   /** ?1 now, ?2 cutoff, ?3 limit. */
-  soonest: `SELECT serial, hostnames, not_after, token_name, pem FROM certificates WHERE ${UNRENEWED} AND not_after > ?1 AND not_after <= ?2 ORDER BY not_after, serial LIMIT ?3`,
+  soonest: `SELECT serial, hostnames, not_after, token_name, principal_subject, pem FROM certificates WHERE ${UNRENEWED} AND not_after > ?1 AND not_after <= ?2 ORDER BY not_after, serial LIMIT ?3`,
   totals: "SELECT token_name, key_source, issued, revoked FROM certificate_counts ORDER BY token_name, key_source",
   /** ?1 now, ?2 cutoff, ?3 day, ?4 limit. */
-  alertsDue: `SELECT serial, hostnames, not_after, token_name, pem FROM certificates c WHERE ${UNRENEWED} AND not_after > ?1 AND not_after <= ?2
+  alertsDue: `SELECT serial, hostnames, not_after, token_name, principal_subject, pem FROM certificates c WHERE ${UNRENEWED} AND not_after > ?1 AND not_after <= ?2
     AND NOT EXISTS (SELECT 1 FROM expiry_alerts a WHERE a.serial = c.serial AND a.day = ?3) ORDER BY not_after, serial LIMIT ?4`,
   markRenewed: MARK_RENEWED,
   /**

@@ -175,6 +175,8 @@ export interface AtRiskCertificate {
   hostnames: string[];
   not_after: string;
   token_name: string;
+  /** The OIDC caller's `sub` (which pipeline or workload of the trust policy to chase); null for API tokens. */
+  principal_subject: string | null;
   /** The leaf PEM (its subject CN is not a column). */
   pem: string;
 }
@@ -233,7 +235,8 @@ export interface ExpiryAlertLog {
 /** One expiry alert: a readable `text` (Slack, Mattermost and Teams incoming webhooks show it) and the data. */
 export interface ExpiryAlert {
   text: string;
-  certificates: { serial: string; names: string[]; not_after: string; principal: string; days_left: number }[];
+  /** `principal`: the token's or OIDC trust policy's name; `subject`: the OIDC caller's `sub`, only for OIDC callers. */
+  certificates: { serial: string; names: string[]; not_after: string; principal: string; subject?: string; days_left: number }[];
 }
 
 /** How a delivery went: the receiver's HTTP status when it answered (null when it did not), and why it failed, in words safe to log (never the URL). */

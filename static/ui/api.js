@@ -56,10 +56,12 @@ export async function call(path, { token, method = "GET", body, accept = "applic
 }
 
 /** GET /v1/certificates with the page's filters; `renewed` is sent as well (older services ignore it). */
-export function listCertificates(token, { hostname, principal, status, renewed, expiringWithin, limit = 50, cursor } = {}) {
+export function listCertificates(token, { hostname, principal, subject, status, renewed, expiringWithin, limit = 50, cursor } = {}) {
   const q = new URLSearchParams();
   if (hostname) q.set("hostname", hostname);
   if (principal) q.set("token", principal);
+  // An OIDC caller is its trust policy's name (token=) and its sub (subject=).
+  if (subject) q.set("subject", subject);
   if (status) q.set("status", status);
   if (renewed !== undefined) q.set("renewed", String(renewed));
   if (expiringWithin) q.set("expiring_within", expiringWithin);

@@ -27,7 +27,7 @@ const app = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? undefined,
   cursor: null,
   filters: {},
-  ca: { anchors: [], issuing: undefined },
+  ca: { anchors: [], issuing: undefined, previous: undefined },
   timelineCerts: [],
   current: undefined,
 };
@@ -136,10 +136,12 @@ async function loadCa() {
     const [bundle, status] = await Promise.all([trustBundle(), health().catch(() => undefined)]);
     app.ca.anchors = bundle.certificates;
     app.ca.issuing = status?.ca;
+    app.ca.previous = status?.previous_ca ?? undefined;
     const body = $("ca-body");
     body.replaceChildren();
     const anchorFps = new Set(bundle.certificates.map((c) => c.sha256_fingerprint));
     if (status?.ca && !anchorFps.has(status.ca.sha256_fingerprint)) body.append(caEntry("Issuing CA", status.ca));
+    if (status?.previous_ca) body.append(caEntry("Previous issuing CA (signs its CRL only)", status.previous_ca));
     for (const c of bundle.certificates) body.append(caEntry(anchorFps.size > 1 ? "Trust anchor (ca.crt)" : "Root · ca.crt", c));
   } catch (error) {
     $("ca-body").replaceChildren(el("p", { class: "muted" }, "The CA could not be loaded."));
@@ -182,6 +184,7 @@ function readFilters() {
   return {
     hostname: $("f-name").value.trim(),
     principal: $("f-token").value.trim(),
+    subject: $("f-subject").value.trim(),
     state: $("f-state").value,
     risk: $("f-risk").value,
   };
@@ -189,7 +192,7 @@ function readFilters() {
 
 /** The API query for the filters; `renewed` narrows on services that track renewals and is ignored elsewhere. */
 function queryFor(f) {
-  const q = { hostname: f.hostname || undefined, principal: f.principal || undefined };
+  const q = { hostname: f.hostname || undefined, principal: f.principal || undefined, subject: f.subject || undefined };
   if (f.risk) return { ...q, status: "active", renewed: false, expiringWithin: f.risk };
   if (f.state === "active") return { ...q, status: "active", renewed: false };
   if (f.state === "renewed") return { ...q, status: "active", renewed: true };
@@ -204,6 +207,11 @@ function matches(c, f, now) {
   return true;
 }
 
+/** The token's name; for an OIDC caller, its trust policy's name and the token's sub (one policy serves many pipelines or namespaces). */
+function principalView(c) {
+  return [el("span", {}, c.token_name ?? "—"), c.principal_subject ? el("span", { class: "principal-sub mono", title: "OIDC subject (sub)" }, c.principal_subject) : null];
+}
+
 function row(c, now) {
   const names = c.hostnames;
   const left = daysLeft(c, now);
@@ -213,7 +221,7 @@ function row(c, now) {
     { "data-serial": c.serial_number, class: isAtRisk(c, now) ? "at-risk" : undefined, onclick: open },
     el("td", { class: "names" }, el("span", { class: "name" }, names[0] ?? "—"), names.length > 1 ? el("span", { class: "more" }, ` +${names.length - 1}`) : null),
     el("td", { class: "mono serial", title: c.serial_number }, `${c.serial_number.slice(0, 12)}…`),
-    el("td", {}, c.token_name ?? "—"),
+    el("td", { class: "principal" }, principalView(c)),
     el("td", { class: "state" }, stateBadges(c, now)),
     el("td", { class: "expires" }, el("span", {}, c.not_after.slice(0, 10)), el("span", { class: left <= 30 && stateOf(c, now) === "active" ? "rel warn" : "rel" }, relative(c.not_after))),
     el("td", { class: "actions" }, el("button", { type: "button", class: "small", onclick: (e) => (e.stopPropagation(), open()) }, "Details")),
@@ -258,11 +266,11 @@ function section(title, ...content) {
 }
 
 function chainView(c) {
-  const issuing = app.ca.issuing;
-  const issuerKnown = issuing && issuing.sha256_fingerprint === c.issuer_fingerprint;
+  // After a CA rotation's switch, older certificates were issued by the previous CA (CA_PREVIOUS_CERT), which /healthz names too.
+  const issuer = [app.ca.issuing, app.ca.previous].find((ca) => ca && ca.sha256_fingerprint === c.issuer_fingerprint);
   const items = [
     el("li", {}, el("span", { class: "chain-role" }, "Leaf"), el("span", {}, c.hostnames[0] ?? c.serial_number), el("span", { class: "mono fp" }, fingerprint(c.sha256_fingerprint))),
-    el("li", {}, el("span", { class: "chain-role" }, "Issued by"), el("span", {}, issuerKnown ? issuing.subject : "an issuing CA of this service"), el("span", { class: "mono fp" }, fingerprint(c.issuer_fingerprint))),
+    el("li", {}, el("span", { class: "chain-role" }, "Issued by"), el("span", {}, issuer ? issuer.subject : "an issuing CA of this service"), el("span", { class: "mono fp" }, fingerprint(c.issuer_fingerprint))),
   ];
   for (const a of app.ca.anchors) {
     if (a.sha256_fingerprint === c.issuer_fingerprint) continue;
@@ -309,7 +317,7 @@ function renderDetail(c) {
         el("dt", {}, "Serial"), el("dd", { class: "mono", id: "detail-serial" }, c.serial_number),
         el("dt", {}, "Usage"), el("dd", {}, c.usage.join(", ")),
         el("dt", {}, "Key"), el("dd", {}, `${c.key_algorithm} · ${c.key_source === "csr" ? "kept by the requester (CSR)" : "made by the service"}`),
-        el("dt", {}, "Principal"), el("dd", {}, c.token_name ?? "—"),
+        el("dt", {}, "Principal"), el("dd", { id: "detail-principal" }, principalView(c)),
         el("dt", {}, "Issued"), el("dd", {}, when(c.created_at)),
         el("dt", {}, "Request"), el("dd", { class: "mono" }, c.request_id ?? "—"),
       ),

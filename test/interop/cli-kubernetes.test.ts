@@ -5,7 +5,9 @@
  *   loopback HTTPS stand-in of the API server (test/helpers/kubernetes-api.ts, its certificate issued by
  *   the worker under test). The renewed Secret is checked with Node's X509Certificate.
  * - examples/kubernetes: the manifests parse and agree with each other, and the CronJob's command runs
- *   as written against the stand-in enforcing the example Role's rules.
+ *   as written against the stand-in enforcing the example Role's rules, authenticated to edgeca with a
+ *   projected service-account token (a real RS256 JWT of the test cluster's issuer, the volume's
+ *   audience, the CronJob's ServiceAccount) through the OIDC_TRUST policy docs/kuma.md gives for it.
  * - examples/systemd: the units agree with each other, and the service's ExecStart and ExecStopPost run
  *   as systemd would run them: kuma-cp is restarted after a renewal (exit 0), not after "not due" (3).
  */
@@ -19,6 +21,7 @@ import type { Secret } from "../../src/cli/kubernetes.ts";
 import { run } from "../../src/cli/main.ts";
 import { issue, makeTempDir, type Issued } from "../helpers/interop.ts";
 import { startKubernetesApi, type KubernetesApi, type RoleRule } from "../helpers/kubernetes-api.ts";
+import { kubernetesClaims, signingKey, TestIssuer } from "../helpers/oidc-issuer.ts";
 import { startRunningWorker, type RunningWorker } from "../helpers/running-worker.ts";
 import { cliEnv, edgeca, makeToolDir, REPO, sh } from "./cli-harness.ts";
 
@@ -28,7 +31,19 @@ let api: KubernetesApi;
 let env: NodeJS.ProcessEnv;
 let serving: Issued;
 let saDir: string;
+/** The cluster's service-account issuer, trusted by the OIDC_TRUST policy docs/kuma.md gives for the renewal CronJob. */
+let cluster: TestIssuer;
+let renewerPolicy: { name: string; issuer: string; audience: string; claims: Record<string, string> };
 const temp = makeTempDir("edgeca-k8s-");
+
+/** The policy of docs/kuma.md "A zone control plane renewing its own certificate inside Kubernetes", its jwks the test cluster's. */
+function documentedRenewerPolicy(jwks: unknown): typeof renewerPolicy & Record<string, unknown> {
+  const doc = readFileSync(join(REPO, "docs", "kuma.md"), "utf8");
+  const section = doc.slice(doc.indexOf("### A zone control plane renewing its own certificate inside Kubernetes"));
+  const block = /```json\n([\s\S]*?)```/.exec(section);
+  expect(block, "docs/kuma.md shows the renewal CronJob's OIDC_TRUST policy").not.toBeNull();
+  return { ...(JSON.parse(block![1]!) as typeof renewerPolicy), jwks };
+}
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const text = (b: string | undefined) => Buffer.from(b ?? "", "base64").toString("utf8");
@@ -53,7 +68,10 @@ const renew = (name: string, extra: string[] = [], e = env) => edgeca(["renew", 
 const puts = (name: string) => api.requests.filter((r) => r.method === "PUT" && r.path.endsWith(`/secrets/${name}`));
 
 beforeAll(async () => {
-  worker = await startRunningWorker();
+  const key = await signingKey("RS256");
+  renewerPolicy = documentedRenewerPolicy({ keys: [key.publicJwk] });
+  cluster = new TestIssuer(renewerPolicy.issuer, [key]);
+  worker = await startRunningWorker({ bindings: { OIDC_TRUST: JSON.stringify([renewerPolicy]) } });
   // The API server's certificate, for 127.0.0.1, from the test authority; its root is the cluster CA.
   serving = await issue(worker, { hostnames: ["127.0.0.1", "kubernetes.default.svc"], ttl: "1d" });
   api = await startKubernetesApi({ cert: serving.chain, key: serving.private_key!, token: SA_TOKEN });
@@ -187,6 +205,8 @@ const byKind = (docs: Doc[], kind: string): Doc => {
   expect(found, kind).toHaveLength(1);
   return found[0];
 };
+/** The new serial of a text-mode renewal ("renewed OLD → NEW for …"). */
+const renewedSerialOf = (stdout: string) => /^renewed [0-9a-f]{32} → ([0-9a-f]{32}) /.exec(stdout)![1]!;
 /** The value after `flag` in an argument list. */
 const arg = (args: string[], flag: string) => args[args.indexOf(flag) + 1]!;
 
@@ -236,10 +256,15 @@ describe("examples/kubernetes", () => {
       rbacApi.secrets.set(`${secretNs}/${secretName}`, { ...secretOf(secretName!, bundle), metadata: { name: secretName!, namespace: secretNs!, resourceVersion: "1" } });
       const deployment = arg(args, "--restart-deployment");
       rbacApi.deployments.set(`${secretNs}/${deployment}`, { metadata: { name: deployment, namespace: secretNs! }, spec: { template: { metadata: {} } } });
-      // The API token stands in for the projected OIDC token (this worker trusts no OIDC issuer).
+      // The projected token as the kubelet writes it: the cluster's issuer, the volume's audience, the CronJob's
+      // ServiceAccount; the service trusts it through the policy docs/kuma.md gives. Only the file's path differs.
+      const audience = pod.volumes.flatMap((v: Doc) => v.projected?.sources ?? []).find((x: Doc) => x.serviceAccountToken).serviceAccountToken.audience;
+      expect(audience, "the projected token's audience is the documented policy's").toBe(renewerPolicy.audience);
       const tokenFile = join(temp.dir, "edgeca-token");
-      writeFileSync(tokenFile, worker.authority.tokens.admin);
-      const argv = container.args.map((a: string) => (a === "--id-token-file" ? "--token-file" : a === arg(args, "--id-token-file") ? tokenFile : a));
+      const claims = kubernetesClaims(renewerPolicy.issuer, audience, secretNs, { sub: `system:serviceaccount:${secretNs}:${sa.metadata.name}` });
+      (claims["kubernetes.io"] as { serviceaccount: { name: string } }).serviceaccount.name = sa.metadata.name;
+      writeFileSync(tokenFile, await cluster.sign(claims));
+      const argv = container.args.map((a: string) => (a === arg(args, "--id-token-file") ? tokenFile : a));
       const podEnv: NodeJS.ProcessEnv = { ...cliEnv(container.env.find((e: Doc) => e.name === "EDGECA_URL").value, ""), EDGECA_URL: worker.url, KUBERNETES_SERVICE_HOST: rbacApi.host, KUBERNETES_SERVICE_PORT: String(rbacApi.port), EDGECA_SERVICE_ACCOUNT_DIR: saDir, PATH: `${makeToolDir(join(temp.dir, "pod"))}:${process.env.PATH}` };
       delete podEnv.EDGECA_TOKEN;
       const command = [...container.command, ...argv].map((a: string) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
@@ -250,6 +275,10 @@ describe("examples/kubernetes", () => {
       expect(rbacApi.requests.filter((q) => q.status === 403)).toEqual([]);
       expect(rbacApi.requests.map((q) => `${q.method} ${q.status}`)).toEqual(["GET 200", "PUT 200", "PATCH 200"]);
       expect(rbacApi.deployments.get(`${secretNs}/${deployment}`)!.spec.template.metadata.annotations).toMatchObject({ "kubectl.kubernetes.io/restartedAt": expect.stringMatching(/^\d{4}-/) });
+      // The ledger holds the renewal under the policy's name and the CronJob's identity (what /ui, alerts and /metrics show).
+      const renewed = renewedSerialOf(first.stdout);
+      const record = (await (await fetch(`${worker.url}/v1/certificates/${renewed}`, { headers: { authorization: `Bearer ${worker.authority.tokens.admin}` } })).json()) as { token_name: string; principal_subject: string };
+      expect(record).toMatchObject({ token_name: renewerPolicy.name, principal_subject: `system:serviceaccount:${secretNs}:${sa.metadata.name}` });
 
       // A fresh 90-day certificate with the service's ca.crt: nothing to do.
       const fresh = await issue(worker, { hostnames: ["kuma-control-plane.kuma-system"], ttl: "90d" });
@@ -260,7 +289,7 @@ describe("examples/kubernetes", () => {
       expect(rbacApi.requests.map((q) => q.method)).toEqual(["GET", "PUT", "PATCH", "GET"]);
 
       // And the Role is really enforced: another Secret's name is refused with a clear message.
-      const other = await edgeca(["renew", "--kubernetes-secret", `${secretNs}/other-tls`, "--token-file", tokenFile], { env: podEnv });
+      const other = await edgeca(["renew", "--kubernetes-secret", `${secretNs}/other-tls`, "--id-token-file", tokenFile], { env: podEnv });
       expect(other.status).toBe(1);
       expect(other.stderr).toContain(`may not get Secret ${secretNs}/other-tls (403 Forbidden: secrets "other-tls" is forbidden: User "system:serviceaccount:kuma-system:edgeca-renew" cannot get`);
     } finally {

@@ -12,6 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPublic } from "../../scripts/build-public.ts";
 import { launchChromium } from "../helpers/browser.ts";
+import { kubernetesClaims, signingKey, TestIssuer, type SigningKey } from "../helpers/oidc-issuer.ts";
 import { startRunningWorker, type RunningWorker } from "../helpers/running-worker.ts";
 import { REPO } from "./cli-harness.ts";
 
@@ -20,6 +21,9 @@ const OUT = join(REPO, "test-results");
 let worker: RunningWorker;
 let browser: Browser;
 let renewedSerial: string;
+/** A cluster's service-account issuer (inline JWKS), trusted by policy "zone-cp" for its namespaces' control planes. */
+const CLUSTER_ISSUER = "https://kubernetes.default.svc.cluster.local";
+let clusterKey: SigningKey;
 const issued: Record<string, { serial_number: string; certificate: string }> = {};
 
 /** Issues and keeps the answer under the first name (a renewal replaces its predecessor's entry). */
@@ -61,7 +65,9 @@ const rowCount = (page: Page) => page.locator("#certs tbody tr[data-serial]").co
 beforeAll(async () => {
   buildPublic(REPO); // public/ui from static/ui as committed, whatever `npm install` built earlier
   mkdirSync(OUT, { recursive: true });
-  [worker, browser] = await Promise.all([startRunningWorker(), launchChromium()]);
+  clusterKey = await signingKey("ES256");
+  const trust = [{ name: "zone-cp", issuer: CLUSTER_ISSUER, audience: "edgeca", jwks: { keys: [clusterKey.publicJwk] }, claims: { "/kubernetes.io/serviceaccount/name": "kuma-control-plane" }, scopes: ["issue"], allow: ["kuma-control-plane.{/kubernetes.io/namespace}.svc"] }];
+  [worker, browser] = await Promise.all([startRunningWorker({ bindings: { OIDC_TRUST: JSON.stringify(trust) } }), launchChromium()]);
   const { admin, shortTtl } = worker.authority.tokens;
   // Two at risk within 30 days (one within 7), three safe, one from another principal.
   await issue(admin, ["cp.ui.example.com", "kuma-control-plane.kuma-system.svc"], "90d");
@@ -235,6 +241,25 @@ describe("GET /ui", () => {
     expect(await page.locator("#load-more").isHidden()).toBe(true);
     const serials = await page.locator("#certs tbody tr[data-serial]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-serial")));
     expect(new Set(serials).size).toBe(53);
+
+    // OIDC callers: one trust policy, two namespaces. The table shows each certificate's sub under the policy's
+    // name, and the subject filter (subject=) tells the two workloads of the one policy apart.
+    const jwt = (namespace: string) => new TestIssuer(CLUSTER_ISSUER, [clusterKey]).sign(kubernetesClaims(CLUSTER_ISSUER, "edgeca", namespace));
+    const zoneB = await issue(await jwt("zone-b"), ["kuma-control-plane.zone-b.svc"], "200d");
+    await issue(await jwt("zone-c"), ["kuma-control-plane.zone-c.svc"], "200d");
+    await page.fill("#f-name", "");
+    await page.fill("#f-token", "zone-cp");
+    await page.click("#filters button[type=submit]");
+    await expect.poll(() => rowCount(page)).toBe(2);
+    await page.fill("#f-subject", "system:serviceaccount:zone-b:kuma-control-plane");
+    await page.click("#filters button[type=submit]");
+    await expect.poll(() => rowCount(page)).toBe(1);
+    const principal = await page.locator(`#certs tr[data-serial="${zoneB.serial_number}"] td.principal`).innerText();
+    expect(principal).toContain("zone-cp");
+    expect(principal).toContain("system:serviceaccount:zone-b:kuma-control-plane");
+    await page.click(`#certs tr[data-serial="${zoneB.serial_number}"]`);
+    await expect.poll(() => page.locator("#detail-principal").innerText()).toContain("system:serviceaccount:zone-b:kuma-control-plane");
+    await page.click("#detail-close");
 
     // A reload in the same tab keeps the session; the token is never in the URL.
     await page.reload();

@@ -6,6 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createIntermediateCa, createRootCa, type CaKeyAndCertificate } from "../../src/pki/ca-certificate.ts";
 import { describeCaProblem, loadCaSet, type CaMaterial, type KnownCa } from "../../src/pki/certificate-authority.ts";
 import { caStatus, type CaSetView, type IssuerCount } from "../../src/pki/ca-status.ts";
+import { exportPrivateKeyPem } from "../../src/pki/keys.ts";
+import { encodePem } from "../../src/pki/pem.ts";
+import { x509 } from "../../src/pki/x509.ts";
 
 const DAY = 86_400_000;
 const now = new Date();
@@ -84,6 +87,25 @@ describe("loadCaSet", () => {
     if (!set.ok) throw new Error(describeCaProblem(set.error));
     expect(set.value.previous).toBeNull();
     expect(set.value.warnings.map((w) => w.code)).toEqual(["previous_incomplete"]);
+  });
+
+  it("warns when a CA that signs CRLs lacks cRLSign (the previous CA signs nothing else)", async () => {
+    // An imported root whose keyUsage is keyCertSign alone: it may issue, but its CRLs are refused (RFC 5280 §4.2.1.3).
+    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: "0badc0de",
+      name: "CN=root without cRLSign",
+      ...window,
+      keys,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true), ski],
+    });
+    const certPem = encodePem("CERTIFICATE", new Uint8Array(cert.rawData));
+    const material = { certPem: intB.certificatePem, keyPem: intB.privateKeyPem, trustPem: rootB.certificatePem + certPem, previousCertPem: certPem, previousKeyPem: await exportPrivateKeyPem(keys.privateKey) };
+    const set = await loadCaSet(material, now);
+    if (!set.ok) throw new Error(describeCaProblem(set.error));
+    expect(set.value.warnings).toEqual([{ code: "crl_sign_missing", message: expect.stringMatching(/^CA_PREVIOUS_CERT \(CN=root without cRLSign\) lacks keyUsage cRLSign/), sha256_fingerprint: set.value.previous!.fingerprint }]);
   });
 
   it("accepts a previous CA whose root left CA_TRUST, marking it not anchored", async () => {

@@ -44,6 +44,8 @@ tests:
         values: '864000x30'
       - series: 'edgeca_certificate_expiration_timestamp_seconds{serial="0b",common_name="later.example.com",principal="ci"}'
         values: '1728000x30'
+      - series: 'edgeca_certificate_expiration_timestamp_seconds{serial="0c",common_name="kuma-control-plane.zone-b.svc",principal="zone-cp",subject="system:serviceaccount:zone-b:kuma-control-plane"}'
+        values: '864000x30'
       - series: 'up{job="edgeca"}'
         values: '1x30'
     alert_rule_test:
@@ -53,7 +55,11 @@ tests:
           - exp_labels: { severity: warning, serial: "0a", common_name: cp.example.com, principal: ci }
             exp_annotations:
               summary: "cp.example.com expires in 9d 23h 40m 0s and was not renewed"
-              description: "serial 0a, obtained by token ci; renew it (edgeca renew) or revoke it if it is no longer used."
+              description: "serial 0a, obtained by ci; renew it (edgeca renew) or revoke it if it is no longer used."
+          - exp_labels: { severity: warning, serial: "0c", common_name: kuma-control-plane.zone-b.svc, principal: zone-cp, subject: "system:serviceaccount:zone-b:kuma-control-plane" }
+            exp_annotations:
+              summary: "kuma-control-plane.zone-b.svc expires in 9d 23h 40m 0s and was not renewed"
+              description: "serial 0c, obtained by zone-cp (OIDC sub system:serviceaccount:zone-b:kuma-control-plane); renew it (edgeca renew) or revoke it if it is no longer used."
       - eval_time: 20m
         alertname: EdgecaMetricsDown
         exp_alerts: []

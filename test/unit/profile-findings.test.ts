@@ -41,6 +41,15 @@ describe("caMaterialFindings (CA_CERT / CA_TRUST at load)", () => {
     expect(findings[0]!.message).toContain("RFC 5280 §4.2.1.9");
   });
 
+  it("checks CA_PREVIOUS_CERT too (the previous issuer's leaves still chain through it), each certificate once", () => {
+    // A rotation's switch phase: the previous intermediate has a defect, the root is in CA_TRUST and in CA_PREVIOUS_CERT.
+    const material = { certPem: pem("rootA"), trustPem: pem("rootA"), previousCertPem: pem("pfIntBcNonCrit") + pem("rootA") };
+    const findings = caMaterialFindings(material);
+    expect(findings.map(({ source, block, code }) => ({ source, block, code }))).toEqual([{ source: "CA_PREVIOUS_CERT", block: 0, code: "basic_constraints_not_critical" }]);
+    // The per-isolate cache notices when only the previous CA changes (retire phase).
+    expect(caMaterialFindings({ ...material, previousCertPem: undefined })).toEqual([]);
+  });
+
   it("reports a self-signed CA_CERT as a trust anchor (its AKI must be its own SKI)", () => {
     expect(caMaterialFindings({ certPem: pem("pfRootAkiOther") }).map((f) => f.code)).toEqual(["self_signed_aki_invalid"]);
   });

@@ -47,7 +47,10 @@ describe("the exposition renderer", () => {
       states: { active: 3, renewed: 1, revoked: 2, expired: 7 },
       atRisk: [{ within: "7d", count: 1 }, { within: "30d", count: 2 }],
       nextExpiry: new Date("2027-01-02T03:04:05.678Z"),
-      expiring: [{ serial: "00ab", commonName: 'cp."x".example.com', principal: "zone-a\\pipeline", notAfter: new Date("2027-01-02T03:04:05.678Z") }],
+      expiring: [
+        { serial: "00ab", commonName: 'cp."x".example.com', principal: "zone-a\\pipeline", notAfter: new Date("2027-01-02T03:04:05.678Z") },
+        { serial: "00cd", commonName: "kuma-control-plane.zone-b.svc", principal: "zone-cp", subject: "system:serviceaccount:zone-b:kuma-control-plane", notAfter: new Date("2027-01-03T00:00:00Z") },
+      ],
       totals: [{ token_name: "a", key_source: "csr", issued: 4, revoked: 1 }, { token_name: "a", key_source: "generated", issued: 9, revoked: 1 }],
       ca: [{ fingerprint: "ff", role: "issuing", notAfter: new Date("2036-01-01T00:00:00Z") }],
     });
@@ -61,6 +64,13 @@ describe("the exposition renderer", () => {
     expect(parsed.get("edgeca_revoked_total")!.samples[0]!.value).toBe(2);
     expect(parsed.get("edgeca_next_expiry_timestamp_seconds")!.samples[0]!.value).toBe(Date.parse("2027-01-02T03:04:05.678Z") / 1000);
     expect(parsed.get("edgeca_certificate_expiration_timestamp_seconds")!.samples[0]!.labels).toEqual({ serial: "00ab", common_name: 'cp."x".example.com', principal: "zone-a\\pipeline" });
+    // An OIDC caller's certificate names the workload (its sub), not only the trust policy that many workloads share.
+    expect(parsed.get("edgeca_certificate_expiration_timestamp_seconds")!.samples[1]!.labels).toEqual({
+      serial: "00cd",
+      common_name: "kuma-control-plane.zone-b.svc",
+      principal: "zone-cp",
+      subject: "system:serviceaccount:zone-b:kuma-control-plane",
+    });
   });
 });
 

@@ -13,7 +13,8 @@ import { loadAlertConfig } from "../../src/config.ts";
 import worker from "../../src/index.ts";
 import { d1AuditLog, d1ExpiryAlertLog } from "../../src/store/d1.ts";
 import type { AlertDelivery, ExpiryAlert } from "../../src/store/types.ts";
-import { call, tokens, type IssuedJson } from "./helpers.ts";
+import { call, callWithEnv, tokens, type IssuedJson } from "./helpers.ts";
+import { inlineTrust, k8sClaims } from "./oidc-helpers.ts";
 
 /** The AlertSink port, recording: what the use case hands the webhook, and the answer it gets. */
 function recordingSink(answer: AlertDelivery = { ok: true, status: 200 }) {
@@ -73,6 +74,27 @@ describe("expiry alerts", () => {
     const { results } = await db.prepare("SELECT outcome, status, code FROM audit_events WHERE event = 'alert' ORDER BY id").all();
     expect(results).toContainEqual({ outcome: "failure", status: 503, code: "alert_delivery_failed" });
     expect(results).toContainEqual({ outcome: "success", status: 200, code: null });
+  });
+
+  it("names an OIDC caller's workload: the trust policy as principal and its sub as subject, in the data, the text and /metrics", async () => {
+    const trust = await inlineTrust();
+    const namespace = `al-${crypto.randomUUID().slice(0, 8)}`;
+    const jwt = await trust.sign(k8sClaims(namespace));
+    const res = await callWithEnv({ OIDC_TRUST: trust.OIDC_TRUST }, "/v1/certificates", { token: jwt, body: { hostnames: [`kuma-control-plane.${namespace}.svc`], ttl: "3d" } });
+    expect(res.status).toBe(201);
+    const issued = (await res.json()) as IssuedJson;
+    const subject = `system:serviceaccount:${namespace}:kuma-control-plane`;
+
+    const sink = recordingSink();
+    await sendExpiryAlerts(context(sink.sink, new Date(Date.now() + 3 * DAY - 3_600_000)));
+    const mine = sink.sent.flatMap((a) => a.certificates).find((c) => c.serial === issued.serial_number);
+    expect(mine).toMatchObject({ principal: "zone-cp", subject });
+    expect(sink.sent[0]!.text).toContain(`serial ${issued.serial_number}, trust policy zone-cp (sub ${subject})`);
+    // An API token's certificate has no subject (asserted exactly in the first test).
+
+    const metrics = await callWithEnv({ DB: { prepare: (q: string) => db.prepare(q), batch: (b: D1PreparedStatement[]) => db.batch(b) } } as never, "/metrics", { token: tokens.admin });
+    const line = (await metrics.text()).split("\n").find((l) => l.includes(`serial="${issued.serial_number}"`));
+    expect(line).toMatch(new RegExp(`^edgeca_certificate_expiration_timestamp_seconds\\{serial="${issued.serial_number}",common_name="kuma-control-plane.${namespace}.svc",principal="zone-cp",subject="${subject}"\\} `));
   });
 
   it("still runs housekeeping when the alert settings are wrong, and says which setting without the URL", async () => {

@@ -1,10 +1,14 @@
 /**
  * Hardening: HTTP hygiene, CORS, rate limits, input limits, and that no
- * secret (CA key, tokens, STORE_KEY, OIDC tokens and their claims beyond
- * the subject) ever appears in a response or a log line.
+ * secret (CA key, previous CA key, tokens, STORE_KEY, OIDC tokens and their
+ * claims beyond the subject, the alert webhook URL and signing secret) ever
+ * appears in a response, a log line or the audit trail.
  */
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
+import { createRootCa } from "../../src/pki/ca-certificate.ts";
 import { toHex } from "../../src/pki/bytes.ts";
 import { decodePem, encodePem } from "../../src/pki/pem.ts";
 import { call, callWithEnv, expectProblem, tokens, type IssuedJson } from "./helpers.ts";
@@ -192,4 +196,60 @@ describe("secrets never leak", () => {
     for (const jwt of jwts) for (const part of jwt.split(".")) expect(haystack.includes(part.slice(0, 40)), "a JWT segment").toBe(false);
     for (const claim of ["kuma-control-plane-7f9c4-secretpod", "elsewhere.example", "untrusted.example", "5a2c1b0d"]) expect(haystack.includes(claim), claim).toBe(false);
   });
+
+  it("keeps CA_PREVIOUS_KEY, ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET out of every response, log line and audit event", async () => {
+    const day = 86_400_000;
+    const make = (cn: string) => createRootCa({ subject: `CN=${cn}`, keyAlgorithm: "ecdsa-p256", notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 365 * day) });
+    const [previous, stranger] = await Promise.all([make("edgeca hardening previous CA"), make("edgeca hardening stranger")]);
+    const previousFp = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", decodeOne(previous.certificatePem))));
+    const rotation = { CA_TRUST: env.TEST_ROOT_PEM + previous.certificatePem, CA_PREVIOUS_CERT: previous.certificatePem, CA_PREVIOUS_KEY: previous.privateKeyPem };
+    const seen: string[] = [];
+    const capture = async (res: Response) => void seen.push(`${res.status} ${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${await res.text()}`);
+
+    // The switch phase: every endpoint that reads the CA set, and the previous issuer's CRL (signed with CA_PREVIOUS_KEY).
+    await capture(await callWithEnv(rotation, "/healthz"));
+    await capture(await callWithEnv(rotation, "/v1/ca/status", { token: tokens.reader }));
+    await capture(await callWithEnv(rotation, `/v1/crl?issuer=${previousFp}&format=pem`));
+    await capture(await callWithEnv(rotation, "/v1/ca?format=json"));
+    await capture(await callWithEnv(rotation, "/metrics", { token: tokens.admin }));
+    await capture(await callWithEnv(rotation, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+    // A previous key of another CA, a damaged one, and one without its certificate: 503s and warnings that say what is wrong, never the key.
+    await capture(await callWithEnv({ ...rotation, CA_PREVIOUS_KEY: stranger.privateKeyPem }, "/healthz"));
+    await capture(await callWithEnv({ ...rotation, CA_PREVIOUS_KEY: previous.privateKeyPem.replace(/[A-Z]/, "a") }, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } }));
+    await capture(await callWithEnv({ CA_PREVIOUS_KEY: previous.privateKeyPem }, "/healthz"));
+    expect(seen.map((r) => Number(r.slice(0, 3)))).toEqual([200, 200, 200, 200, 200, 201, 503, 503, 200]);
+
+    // Alerts: a delivery that fails (nothing listens on the discard port), and a URL refused by the settings.
+    const webhook = { ALERT_WEBHOOK_URL: "http://127.0.0.1:9/services/T0/B0/hook-path-credential", ALERT_WEBHOOK_SECRET: "whsec-hardening-signing-secret" };
+    const atRisk = await call("/v1/certificates", { token: tokens.admin, body: { hostnames: ["alert-hardening.example.com"], ttl: "2d" } });
+    expect(atRisk.status).toBe(201);
+    const scheduled = (extra: Record<string, string>) => worker.scheduled!(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), { ...env, ...extra });
+    await scheduled(webhook);
+    await scheduled({ ...webhook, ALERT_WEBHOOK_URL: "http://hooks.example.com/services/T0/B0/hook-path-credential" });
+    const audit = await call("/v1/audit?limit=20", { token: tokens.admin });
+    const events = (await audit.clone().json()) as { events: { event: string; outcome: string; path: string }[] };
+    expect(events.events).toContainEqual(expect.objectContaining({ event: "alert", outcome: "failure", path: "alert-webhook" }));
+    await capture(audit);
+
+    const keyDer = decodeOne(previous.privateKeyPem, "PRIVATE KEY");
+    const needles: [string, string][] = [
+      ["CA_PREVIOUS_KEY PEM line", previous.privateKeyPem.split("\n")[1]!],
+      ["CA_PREVIOUS_KEY bytes (hex)", toHex(keyDer.subarray(keyDer.length - 32))],
+      ["stranger key PEM line", stranger.privateKeyPem.split("\n")[1]!],
+      ["ALERT_WEBHOOK_URL", "hook-path-credential"],
+      ["ALERT_WEBHOOK_SECRET", webhook.ALERT_WEBHOOK_SECRET],
+    ];
+    const haystack = [...seen, ...logged].join("\n");
+    for (const [what, needle] of needles) expect(haystack.includes(needle), what).toBe(false);
+    // Sanity: what is looked through holds the failures (the mismatch named, the delivery failure logged).
+    expect(haystack).toContain("CA_PREVIOUS_KEY does not belong to the first certificate in CA_PREVIOUS_CERT");
+    expect(haystack).toContain("expiry alert not delivered");
+  });
 });
+
+/** The DER of a PEM's first block (with that label). */
+function decodeOne(pem: string, label = "CERTIFICATE"): Uint8Array {
+  const blocks = decodePem(pem);
+  if (!blocks.ok || blocks.value[0]!.label !== label) throw new Error(`not a ${label} PEM`);
+  return blocks.value[0]!.der;
+}

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createRootCa, type CaKeyAndCertificate } from "../../src/pki/ca-certificate.ts";
 import type { CaStatusReport } from "../../src/pki/ca-status.ts";
 import { x509 } from "../../src/pki/x509.ts";
-import { call, callWithEnv, expectProblem, tokens } from "./helpers.ts";
+import { call, callWithEnv, expectProblem, tokens, type IssuedJson } from "./helpers.ts";
 
 const DAY = 86_400_000;
 let previous: CaKeyAndCertificate;
@@ -88,6 +88,34 @@ describe("GET /v1/crl?issuer=", () => {
 
     await expectProblem(await call(`/v1/crl?issuer=${previousFp}`), 404, "not_found");
     await expectProblem(await call("/v1/crl?issuer=abc"), 400, "validation_failed");
+  });
+});
+
+describe("Idempotency-Key across a rotation's switch", () => {
+  it("replays a certificate of the previous CA with that CA's chain (not the new issuing CA's), and today's trust bundle", async () => {
+    const key = `switch-${crypto.randomUUID()}`;
+    const body = { hostnames: ["replay-switch.example.com"], ttl: "1d" };
+    const first = await call("/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } });
+    expect(first.status).toBe(201);
+    const original = (await first.json()) as IssuedJson;
+    expect(original.chain).toBe(original.certificate + env.TEST_INTERMEDIATE_PEM);
+
+    // Switch: the previous root P becomes the issuing CA, the test CA moves to CA_PREVIOUS_*; both roots served.
+    const switched = { CA_CERT: previous.certificatePem, CA_KEY: previous.privateKeyPem, CA_PREVIOUS_CERT: env.CA_CERT!, CA_PREVIOUS_KEY: env.CA_KEY!, CA_TRUST: env.TEST_ROOT_PEM + previous.certificatePem };
+    const again = await callWithEnv(switched, "/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } });
+    expect(again.status).toBe(201);
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    const replayed = (await again.json()) as IssuedJson;
+    expect(replayed.serial_number).toBe(original.serial_number);
+    expect(replayed.private_key).toBe(original.private_key);
+    // tls.crt must still verify: the leaf with the intermediate that signed it.
+    expect(replayed.chain).toBe(original.certificate + env.TEST_INTERMEDIATE_PEM);
+    expect(replayed.ca).toBe(env.TEST_ROOT_PEM + previous.certificatePem);
+
+    // Retired (the old CA gone from the configuration): no chain to send, so no replay; a new key gets a new certificate.
+    const retired = { CA_CERT: previous.certificatePem, CA_KEY: previous.privateKeyPem, CA_TRUST: previous.certificatePem };
+    const p = await expectProblem(await callWithEnv(retired, "/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } }), 422, "idempotency_key_reused");
+    expect(p.detail).toContain("signed by a CA that is no longer configured");
   });
 });
 

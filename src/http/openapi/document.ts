@@ -282,7 +282,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     summary: "Certificate lifecycle metrics for Prometheus (text exposition format 0.0.4)",
     description:
       "Families: `edgeca_certificates{state}`, `edgeca_certificates_at_risk{within}`, `edgeca_next_expiry_timestamp_seconds`, " +
-      "`edgeca_certificate_expiration_timestamp_seconds{serial,common_name,principal}` (at-risk within 30 days, the soonest 500), " +
+      "`edgeca_certificate_expiration_timestamp_seconds{serial,common_name,principal[,subject]}` (at-risk within 30 days, the soonest 500; subject: the OIDC caller's sub), " +
       "`edgeca_ca_expiration_timestamp_seconds{fingerprint,role}`, `edgeca_issued_total{principal,key_source}`, `edgeca_revoked_total`. " +
       "Computed from the ledger at most every 30 s per isolate.",
     security: bearer("metrics"),

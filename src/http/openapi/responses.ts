@@ -159,7 +159,7 @@ export const CaWarning = z
   .object({
     code: z.string().meta({
       description:
-        "chain_not_served, issuer_not_configured, issuing_ca_expires_soon, previous_unused, previous_incomplete, ledger_unavailable (healthz); the list may grow, so treat unknown codes as warnings",
+        "chain_not_served, issuer_not_configured, issuing_ca_expires_soon, previous_unused, previous_incomplete, crl_sign_missing, ledger_unavailable (healthz); the list may grow, so treat unknown codes as warnings",
     }),
     message: z.string(),
     sha256_fingerprint: Hex.optional().meta({ description: "The CA the warning is about" }),
@@ -171,7 +171,7 @@ const CaProfileFindings = z
   .array(
     z
       .object({
-        source: z.enum(["CA_CERT", "CA_TRUST"]),
+        source: z.enum(["CA_CERT", "CA_TRUST", "CA_PREVIOUS_CERT"]),
         block: z.number().int().describe("The PEM block index within that secret"),
         subject: z.string(),
         code: z.enum(PROFILE_FINDING_CODES as unknown as [string, ...string[]]),
@@ -179,7 +179,7 @@ const CaProfileFindings = z
       })
       .strict(),
   )
-  .describe("RFC 5280 §4 profile findings of the CA_CERT and CA_TRUST certificates (the strict profile of /v1/verify); not fatal, Go accepts them");
+  .describe("RFC 5280 §4 profile findings of the CA_CERT, CA_PREVIOUS_CERT and CA_TRUST certificates (the strict profile of /v1/verify); not fatal, Go accepts them");
 
 export const Health = z
   .object({
