@@ -11,13 +11,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { metricFamilies } from "../../src/http/routes/metrics.ts";
-import { promtool } from "../helpers/promtool.ts";
+import { HAS_PROMTOOL } from "../helpers/promtool.ts";
 
 const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "kuma.md"), "utf8");
 const rulesYaml = /^```yaml rules=edgeca\n([\s\S]*?)^```$/m.exec(doc)?.[1] ?? "";
 const dir = mkdtempSync(join(tmpdir(), "edgeca-rules-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const hasPromtool = promtool("") !== null;
 
 describe("docs/kuma.md alerting rules", () => {
   it("refer only to metrics edgeca exports", () => {
@@ -28,7 +27,7 @@ describe("docs/kuma.md alerting rules", () => {
     for (const name of used) expect(exported, name).toContain(name);
   });
 
-  it.runIf(hasPromtool)("pass promtool check rules, and the at-risk alert fires only for the certificate expiring soon", () => {
+  it.runIf(HAS_PROMTOOL)("pass promtool check rules, and the at-risk alert fires only for the certificate expiring soon", () => {
     writeFileSync(join(dir, "edgeca.yml"), rulesYaml);
     const check = spawnSync("promtool", ["check", "rules", join(dir, "edgeca.yml")], { encoding: "utf8" });
     expect(check.status, check.stdout + check.stderr).toBe(0);
