@@ -13,6 +13,7 @@ import { loadAlertConfig, type AlertConfig } from "./config/alerting.ts";
 import { apiTokensFromSecret, type ApiToken } from "./config/api-tokens.ts";
 import { corsOriginsFrom, type HttpConfig, type RateLimiter } from "./config/http.ts";
 import { oidcTrustFromSecret, type TrustPolicy } from "./config/oidc-trust.ts";
+import { storeKeyFrom } from "./config/store-key.ts";
 import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { parseDuration } from "./pki/duration.ts";
 
@@ -141,8 +142,8 @@ export interface WorkerConfig {
   alerting: AlertConfig | string | null;
   /** The D1 binding DB and LEDGER_GROUP_COMMIT ("off" writes each ledger record in its own D1 call). */
   ledger: { db: D1Database | undefined; groupCommit: boolean };
-  /** STORE_KEY, when set (its length is checked where it is imported, src/store/sealed.ts). */
-  storeKey: string | undefined;
+  /** STORE_KEY (src/config/store-key.ts): the key bytes, undefined when unset, a message when malformed. */
+  storeKey: Uint8Array | string | undefined;
   /** CORS_ORIGINS, RATE_LIMIT_CLIENT, RATE_LIMIT_TOKEN, ASSETS (src/config/http.ts). */
   http: HttpConfig;
 }
@@ -159,7 +160,7 @@ export function configFromEnv(env: Env): WorkerConfig {
     ca: { certPem: env.CA_CERT, keyPem: env.CA_KEY, trustPem: env.CA_TRUST, previousCertPem: env.CA_PREVIOUS_CERT, previousKeyPem: env.CA_PREVIOUS_KEY },
     alerting: loadAlertConfig(env),
     ledger: { db: env.DB, groupCommit: env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off" },
-    storeKey: env.STORE_KEY?.trim() || undefined,
+    storeKey: storeKeyFrom(env.STORE_KEY),
     http: {
       corsOrigins: corsOriginsFrom(env.CORS_ORIGINS),
       rateLimits: { client: env.RATE_LIMIT_CLIENT, token: env.RATE_LIMIT_TOKEN },

@@ -43,8 +43,8 @@ export interface Deps {
   caMaterial: CaMaterial;
   /** The D1-backed stores, or a message saying the binding is missing. */
   stores: Stores | string;
-  /** STORE_KEY, when set. */
-  storeKey: string | undefined;
+  /** STORE_KEY: the key bytes, undefined when unset, a message when malformed. */
+  storeKey: Uint8Array | string | undefined;
   /** Expiry alerts: null when ALERT_WEBHOOK_URL is unset, a message when misconfigured. */
   alerting: Alerting | string | null;
   /** CORS origins, rate limiters and static assets for the HTTP middleware and routes. */

@@ -81,14 +81,15 @@ function env(over: Partial<Env> = {}): Env {
 
 describe("configFromEnv", () => {
   it("turns every setting into a typed value, defaults included", () => {
-    const c = configFromEnv(env({ CORS_ORIGINS: " https://a.example , https://b.example,", LEDGER_GROUP_COMMIT: " OFF ", ALERT_WEBHOOK_URL: "https://hooks.example/x", STORE_KEY: " k " }));
+    const c = configFromEnv(env({ CORS_ORIGINS: " https://a.example , https://b.example,", LEDGER_GROUP_COMMIT: " OFF ", ALERT_WEBHOOK_URL: "https://hooks.example/x", STORE_KEY: ` ${"QUFB".repeat(10)}QUE= ` }));
     expect(c.service).toEqual({ maxTtlSeconds: 397 * 86_400, defaultTtlSeconds: 90 * 86_400, publicUrl: undefined, crlNextUpdateSeconds: 86_400, auditRetentionSeconds: 400 * 86_400 });
     expect(c.tokens).toMatchObject([{ name: "ci", scopes: new Set(["issue"]), maxTtlSeconds: undefined }]);
     expect(c.oidcTrust).toMatchObject([{ name: "gha", audience: "edgeca", keys: { issuer: "https://token.actions.githubusercontent.com" } }]);
     expect(c.alerting).toEqual({ webhookUrl: "https://hooks.example/x", secret: undefined, withinSeconds: 14 * 86_400 });
     expect([...c.http.corsOrigins]).toEqual(["https://a.example", "https://b.example"]);
     expect(c.ledger.groupCommit).toBe(false);
-    expect(c.storeKey).toBe("k");
+    expect(c.storeKey).toEqual(new Uint8Array(32).fill(0x41));
+    expect(configFromEnv(env()).storeKey).toBeUndefined();
     expect(configFromEnv(env()).ledger.groupCommit).toBe(true);
     expect(configFromEnv(env()).http.corsOrigins.size).toBe(0);
     expect(configFromEnv(env()).alerting).toBeNull();
@@ -107,6 +108,10 @@ describe("configFromEnv", () => {
     const badTtl = configFromEnv(env({ MAX_TTL: "a year" }));
     expect(badTtl.service).toBe('MAX_TTL is not a duration such as "397d": "a year"');
     expect(badTtl.tokens).toMatchObject([{ name: "ci" }]);
+
+    const badKey = configFromEnv(env({ STORE_KEY: "QUFB" }));
+    expect(badKey.storeKey).toBe("STORE_KEY must be 32 bytes, base64-encoded: make one with `openssl rand -base64 32`");
+    expect(badKey.tokens).toMatchObject([{ name: "ci" }]);
 
     const badAlert = configFromEnv(env({ ALERT_WEBHOOK_URL: "http://hooks.example/x" }));
     expect(badAlert.alerting).toBe("ALERT_WEBHOOK_URL must be an https URL (plain http only to a loopback address)");
