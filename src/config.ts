@@ -2,8 +2,8 @@
  * Env → typed configuration: the only reader of environment variables,
  * secrets and bindings (src/cli, a separate program, reads its own). Follow
  * any setting from here: `configFromEnv` is the whole map, each part parsed
- * by one function (the service settings below; API_TOKENS, OIDC_TRUST,
- * alerting and the HTTP settings in src/config/*.ts). Each part is checked
+ * by one function (the service settings below; API_TOKENS, OIDC_TRUST, the
+ * CA set, STORE_KEY, alerting and the HTTP settings in src/config/*.ts). Each part is checked
  * once per isolate and cached for the same inputs, and a wrong part is a
  * message naming the variable (503 config_invalid where it is needed)
  * without breaking the others. test/unit/config-layer.test.ts keeps every
@@ -133,9 +133,8 @@ export interface WorkerConfig {
   /** OIDC_TRUST (src/config/oidc-trust.ts): empty when unset; checked against the API token names when those parse. */
   oidcTrust: TrustPolicy[] | string;
   /**
-   * CA_CERT, CA_KEY, CA_TRUST, CA_PREVIOUS_CERT, CA_PREVIOUS_KEY as given: checking them needs the
-   * key import (async WebCrypto) and the clock, so pki/certificate-authority.ts loadCaSet does it on
-   * first use, cached per isolate (authority/certificate-authority.ts), and reports 503 ca_not_configured / ca_invalid.
+   * CA_CERT, CA_KEY, CA_TRUST, CA_PREVIOUS_CERT, CA_PREVIOUS_KEY as given: loading them imports keys
+   * (async WebCrypto), so src/config/ca.ts caSetFrom does it on first use, once per isolate.
    */
   ca: CaMaterial;
   /** ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET, ALERT_WITHIN (src/config/alerting.ts): null when alerts are off. */

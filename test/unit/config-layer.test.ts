@@ -8,8 +8,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseApiTokens } from "../../src/config/api-tokens.ts";
+import { caSetFrom } from "../../src/config/ca.ts";
 import { configFromEnv, type Env } from "../../src/config.ts";
 import { toHex } from "../../src/pki/bytes.ts";
+import { createRootCa } from "../../src/pki/ca-certificate.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SRC = join(ROOT, "src");
@@ -159,5 +161,24 @@ describe("API_TOKENS", () => {
     [JSON.stringify([TOKEN_ENTRY, TOKEN_ENTRY]), 'API_TOKENS[1].name "ci" is used by another token; token names must be unique'],
   ])("rejects %j with a message naming the entry and field", (text, message) => {
     expect(parseApiTokens(text)).toBe(message);
+  });
+});
+
+describe("the CA set", () => {
+  it("is loaded once for the same secrets, again when one changes, and retried after a failure", async () => {
+    const now = new Date();
+    const window = { keyAlgorithm: "ecdsa-p256" as const, notBefore: new Date(now.getTime() - 86_400_000), notAfter: new Date(now.getTime() + 86_400_000 * 365) };
+    const root = await createRootCa({ ...window, subject: "CN=config test root" });
+    const material = { certPem: root.certificatePem, keyPem: root.privateKeyPem };
+    const first = await caSetFrom(material, now);
+    expect(first.ok && first.value.issuing.subject).toBe("CN=config test root");
+    // Equal strings in a new object (each request's env): the same loaded set, keys not imported again.
+    expect(await caSetFrom({ ...material }, now)).toBe(first);
+    const missingKey = await caSetFrom({ certPem: root.certificatePem }, now);
+    expect(missingKey).toEqual({ ok: false, error: { reason: "missing_key" } });
+    expect(await caSetFrom({ certPem: root.certificatePem }, now)).not.toBe(missingKey);
+    const again = await caSetFrom(material, now);
+    expect(again.ok).toBe(true);
+    expect(again).not.toBe(first);
   });
 });
