@@ -3,11 +3,11 @@
  * secrets and bindings (src/cli, a separate program, reads its own). Follow
  * any setting from here: `configFromEnv` is the whole map, each part parsed
  * by one function (the service settings below; API_TOKENS, OIDC_TRUST, the
- * CA set, STORE_KEY, alerting and the HTTP settings in src/config/*.ts). Each part is checked
- * once per isolate and cached for the same inputs, and a wrong part is a
- * message naming the variable (503 config_invalid where it is needed)
- * without breaking the others. test/unit/config-layer.test.ts keeps every
- * other module off `env`. The reference: docs/_incoming/config.md.
+ * CA set, STORE_KEY, alerting and the HTTP settings in src/config/*.ts).
+ * Each part is checked once per isolate and cached for the same inputs, and
+ * a wrong part is a message naming the variable (503 config_invalid where it
+ * is needed) without breaking the others. test/unit/config-layer.test.ts
+ * keeps every other module off `env`. Reference: docs/_incoming/config.md.
  */
 import { loadAlertConfig, type AlertConfig } from "./config/alerting.ts";
 import { apiTokensFromSecret, type ApiToken } from "./config/api-tokens.ts";
