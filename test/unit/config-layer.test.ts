@@ -24,11 +24,14 @@ const isConfigLayer = (rel: string) => rel === "src/config.ts" || rel.startsWith
 /** src/index.ts, src/app.ts and src/deps.ts hand the bindings to configFromEnv; the CLI is a separate program with its own environment. */
 const WIRING = new Set(["src/index.ts", "src/app.ts", "src/deps.ts"]);
 
-/** Reads of the environment in a module's text: a member of something named env (c.env.X, env?.X, env["X"]), process.env, the cloudflare:workers env import. */
+/** Reads of the environment in a module's text: a member of something named env (c.env.X, env?.X, env["X"]), destructuring it, process.env, the cloudflare:workers env import. */
 function envReads(text: string): string[] {
   const found: string[] = [];
   for (const [i, line] of text.split("\n").entries()) {
-    if (/\benv\s*(?:!?\.|\?\.|\[)/.test(line) || /\bprocess\.env\b/.test(line) || /import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*["']cloudflare:workers["']/.test(line)) {
+    const member = /\benv\s*(?:!?\.|\?\.|\[)/.test(line);
+    const destructured = /\}\s*=\s*(?:c\.)?env\b/.test(line);
+    const runtimeImport = /import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*["']cloudflare:workers["']/.test(line);
+    if (member || destructured || runtimeImport || /\bprocess\.env\b/.test(line)) {
       found.push(`${i + 1}: ${line.trim()}`);
     }
   }
@@ -47,14 +50,14 @@ describe("the configuration layer is the only reader of env", () => {
       const rel = relative(ROOT, file);
       if (isConfigLayer(rel) || rel.startsWith("src/cli/")) continue;
       const text = readFileSync(file, "utf8");
-      for (const hit of envReads(text)) offenders.push(`${rel}:${hit}`);
-      if (!WIRING.has(rel)) for (const hit of bindingsHandedOn(text)) offenders.push(`${rel}:${hit}`);
+      const hits = new Set([...envReads(text), ...(WIRING.has(rel) ? [] : bindingsHandedOn(text))]);
+      for (const hit of hits) offenders.push(`${rel}:${hit}`);
     }
     expect(offenders).toEqual([]);
   });
 
   it("detects each form of env read (the check can fail)", () => {
-    expect(envReads('const x = c.env?.CORS_ORIGINS;\nconst a = c.env.ASSETS;\nenv["API_TOKENS"];\nenv!.DB;\nprocess.env.HOME;\nimport { env } from "cloudflare:workers";')).toHaveLength(6);
+    expect(envReads('const x = c.env?.CORS_ORIGINS;\nconst a = c.env.ASSETS;\nenv["API_TOKENS"];\nenv!.DB;\nprocess.env.HOME;\nimport { env } from "cloudflare:workers";\nconst { API_TOKENS } = c.env;')).toHaveLength(7);
     expect(envReads('depsFromEnv(c.env ?? {});\nuniversalEnv(purpose, dir);\nOVERRIDES[purpose].env(dir);\ntype AppEnv = {};')).toEqual([]);
     expect(bindingsHandedOn("depsFromEnv(c.env ?? {});")).toHaveLength(1);
   });
