@@ -28,11 +28,12 @@ export function createApp() {
   const app = new Hono<AppEnv>();
   app.use(requestId);
   app.use(securityHeaders);
-  app.use(cors);
+  // The configuration first: CORS and the rate limits are configured values, like everything after them.
   app.use(async (c, next) => {
     c.set("deps", depsFromEnv(c.env ?? {}));
     await next();
   });
+  app.use(cors);
   app.use(auditRefusals);
   app.use(limitByClient);
   const streamedBodyLimit = bodyLimit({

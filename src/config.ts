@@ -1,8 +1,20 @@
 /**
- * Env → Config: the only reader of environment variables and secrets. The
- * result is checked once per isolate and cached for the same inputs, so a
- * misconfiguration is reported clearly and consistently on every request.
+ * Env → typed configuration: the only reader of environment variables,
+ * secrets and bindings (src/cli, a separate program, reads its own). Follow
+ * any setting from here: `configFromEnv` is the whole map, each part parsed
+ * by one function (the service settings below; API_TOKENS, OIDC_TRUST, the
+ * CA set, STORE_KEY, alerting and the HTTP settings in src/config/*.ts).
+ * Each part is checked once per isolate and cached for the same inputs, and
+ * a wrong part is a message naming the variable (503 config_invalid where it
+ * is needed) without breaking the others. test/unit/config-layer.test.ts
+ * keeps every other module off `env`. Reference: docs/_incoming/config.md.
  */
+import { loadAlertConfig, type AlertConfig } from "./config/alerting.ts";
+import { apiTokensFromSecret, type ApiToken } from "./config/api-tokens.ts";
+import { corsOriginsFrom, type HttpConfig, type RateLimiter } from "./config/http.ts";
+import { oidcTrustFromSecret, type TrustPolicy } from "./config/oidc-trust.ts";
+import { storeKeyFrom } from "./config/store-key.ts";
+import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { parseDuration } from "./pki/duration.ts";
 
 /** Bindings and vars the worker reads (wrangler.toml [vars] and secrets). */
@@ -17,9 +29,9 @@ export interface Env {
   CA_PREVIOUS_CERT?: string;
   /** CA_PREVIOUS_CERT's private key, PKCS#8 PEM (secret). */
   CA_PREVIOUS_KEY?: string;
-  /** JSON list of API tokens (hashes only), see src/store/secret-tokens.ts. */
+  /** JSON list of API tokens (hashes only), see src/config/api-tokens.ts. */
   API_TOKENS?: string;
-  /** JSON list of OIDC trust policies (workload identity), see src/authority/oidc-policy.ts and README "Workload identity". */
+  /** JSON list of OIDC trust policies (workload identity), see src/config/oidc-trust.ts and README "Workload identity". */
   OIDC_TRUST?: string;
   /** Longest lifetime a certificate may have, e.g. "397d". */
   MAX_TTL?: string;
@@ -43,8 +55,8 @@ export interface Env {
   /** Static assets (public/): the API reference and openapi.yaml. */
   ASSETS?: Fetcher;
   /** Rate limits ([[ratelimits]] in wrangler.toml): per token and per client address. */
-  RATE_LIMIT_TOKEN?: import("./store/types.ts").RateLimiter;
-  RATE_LIMIT_CLIENT?: import("./store/types.ts").RateLimiter;
+  RATE_LIMIT_TOKEN?: RateLimiter;
+  RATE_LIMIT_CLIENT?: RateLimiter;
   /** Comma-separated origins allowed to call the API from a browser; none by default. */
   CORS_ORIGINS?: string;
   /** Incoming-webhook URL (Slack, Mattermost, Teams, or your own) for expiry alerts (secret); unset: no alerts. */
@@ -55,6 +67,7 @@ export interface Env {
   ALERT_WITHIN?: string;
 }
 
+/** The service settings (WorkerConfig.service): lifetimes, the public URL, CRL validity, audit retention. */
 export interface Config {
   maxTtlSeconds: number;
   defaultTtlSeconds: number;
@@ -106,38 +119,51 @@ function checkConfig(env: Env): Config | string {
   };
 }
 
-export interface AlertConfig {
-  webhookUrl: string;
-  secret: string | undefined;
-  withinSeconds: number;
-}
-
-export const DEFAULT_ALERT_WITHIN = "14d";
-
-/** Loopback hosts, the only ones alerts may reach over plain http (a local receiver, tests). */
-function isLoopback(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
 /**
- * The expiry-alert settings: null when ALERT_WEBHOOK_URL is unset (alerts off), a message when
- * something is wrong. Messages never quote the URL: it is a secret (a Slack webhook URL is its own credential).
+ * Everything the worker takes from its environment, typed. A part that can
+ * be wrong is `T | string`: the message says which variable and what to fix,
+ * and only the requests that need that part fail on it (a bad OIDC_TRUST does
+ * not stop API tokens).
  */
-export function loadAlertConfig(env: Env): AlertConfig | string | null {
-  const url = env.ALERT_WEBHOOK_URL?.trim();
-  if (!url) return null;
-  const within = parseDuration(env.ALERT_WITHIN?.trim() || DEFAULT_ALERT_WITHIN);
-  if (!within.ok) return `ALERT_WITHIN is not a duration such as "14d": ${JSON.stringify(env.ALERT_WITHIN)}`;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "ALERT_WEBHOOK_URL is not a URL";
-  }
-  if (parsed.username || parsed.password) return "ALERT_WEBHOOK_URL must not carry credentials in its authority part";
-  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopback(parsed.hostname))) {
-    return "ALERT_WEBHOOK_URL must be an https URL (plain http only to a loopback address)";
-  }
-  return { webhookUrl: parsed.href, secret: env.ALERT_WEBHOOK_SECRET || undefined, withinSeconds: within.value };
+export interface WorkerConfig {
+  /** MAX_TTL, DEFAULT_TTL, PUBLIC_URL, CRL_NEXT_UPDATE, AUDIT_RETENTION (loadConfig above). */
+  service: Config | string;
+  /** API_TOKENS (src/config/api-tokens.ts). */
+  tokens: readonly ApiToken[] | string;
+  /** OIDC_TRUST (src/config/oidc-trust.ts): empty when unset; checked against the API token names when those parse. */
+  oidcTrust: TrustPolicy[] | string;
+  /**
+   * CA_CERT, CA_KEY, CA_TRUST, CA_PREVIOUS_CERT, CA_PREVIOUS_KEY as given: loading them imports keys
+   * (async WebCrypto), so src/config/ca.ts caSetFrom does it on first use, once per isolate.
+   */
+  ca: CaMaterial;
+  /** ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET, ALERT_WITHIN (src/config/alerting.ts): null when alerts are off. */
+  alerting: AlertConfig | string | null;
+  /** The D1 binding DB and LEDGER_GROUP_COMMIT ("off" writes each ledger record in its own D1 call). */
+  ledger: { db: D1Database | undefined; groupCommit: boolean };
+  /** STORE_KEY (src/config/store-key.ts): the key bytes, undefined when unset, a message when malformed. */
+  storeKey: Uint8Array | string | undefined;
+  /** CORS_ORIGINS, RATE_LIMIT_CLIENT, RATE_LIMIT_TOKEN, ASSETS (src/config/http.ts). */
+  http: HttpConfig;
+}
+
+const NO_TOKENS: readonly ApiToken[] = [];
+
+/** The whole configuration; cheap per request (each part is cached for the same inputs). */
+export function configFromEnv(env: Env): WorkerConfig {
+  const tokens = apiTokensFromSecret(env.API_TOKENS);
+  return {
+    service: loadConfig(env),
+    tokens,
+    oidcTrust: oidcTrustFromSecret(env.OIDC_TRUST, typeof tokens === "string" ? NO_TOKENS : tokens),
+    ca: { certPem: env.CA_CERT, keyPem: env.CA_KEY, trustPem: env.CA_TRUST, previousCertPem: env.CA_PREVIOUS_CERT, previousKeyPem: env.CA_PREVIOUS_KEY },
+    alerting: loadAlertConfig(env),
+    ledger: { db: env.DB, groupCommit: env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off" },
+    storeKey: storeKeyFrom(env.STORE_KEY),
+    http: {
+      corsOrigins: corsOriginsFrom(env.CORS_ORIGINS),
+      rateLimits: { client: env.RATE_LIMIT_CLIENT, token: env.RATE_LIMIT_TOKEN },
+      assets: env.ASSETS,
+    },
+  };
 }

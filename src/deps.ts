@@ -1,13 +1,16 @@
 /**
- * Builds the dependencies a request needs from the Worker's bindings:
- * config, token store and CA material. Each piece is checked once per
- * isolate and reported by value, so routes can say precisely what is wrong.
+ * Builds the dependencies a request (or a scheduled run) needs from the
+ * typed configuration (src/config.ts): stores over the bindings,
+ * authenticators over the parsed tokens and trust policies, the alert sink.
+ * Each piece is built once per isolate for the same configuration, and a
+ * misconfigured part stays a message, so routes can say precisely what is wrong.
  */
 import { bearerAuthenticator, oidcAuthenticator, tokenAuthenticator, type Authenticator } from "./authority/authenticate.ts";
-import { oidcTrustFromSecret, type TrustPolicy } from "./authority/oidc-policy.ts";
-import { loadAlertConfig, loadConfig, type Config, type Env } from "./config.ts";
+import type { AlertConfig } from "./config/alerting.ts";
+import type { HttpConfig } from "./config/http.ts";
+import type { TrustPolicy } from "./config/oidc-trust.ts";
+import { configFromEnv, type Config, type Env, type WorkerConfig } from "./config.ts";
 import type { CaMaterial } from "./pki/certificate-authority.ts";
-import { caMaterialFromSecrets } from "./store/secret-ca.ts";
 import { isolateOidcKeySource } from "./store/oidc-keys.ts";
 import { secretTokenStore } from "./store/secret-tokens.ts";
 import { d1AuditLog, d1CrlStore, d1ExpiryAlertLog, d1IdempotencyStore, d1Ledger } from "./store/d1.ts";
@@ -22,8 +25,14 @@ export interface Stores {
   expiryAlerts: ExpiryAlertLog;
 }
 
+/** Expiry alerting for scheduled runs. */
+export interface Alerting {
+  sink: AlertSink;
+  withinSeconds: number;
+}
+
 export interface Deps {
-  /** The config, or a message naming the variable that is wrong. */
+  /** The service settings, or a message naming the variable that is wrong. */
   config: Config | string;
   /** The token store, or a message saying what is wrong with API_TOKENS. */
   tokens: TokenStore | string;
@@ -34,8 +43,12 @@ export interface Deps {
   caMaterial: CaMaterial;
   /** The D1-backed stores, or a message saying the binding is missing. */
   stores: Stores | string;
-  /** STORE_KEY, when set. */
-  storeKey: string | undefined;
+  /** STORE_KEY: the key bytes, undefined when unset, a message when malformed. */
+  storeKey: Uint8Array | string | undefined;
+  /** Expiry alerts: null when ALERT_WEBHOOK_URL is unset, a message when misconfigured. */
+  alerting: Alerting | string | null;
+  /** CORS origins, rate limiters and static assets for the HTTP middleware and routes. */
+  http: HttpConfig;
 }
 
 const storesByDb = new WeakMap<D1Database, Stores>();
@@ -61,23 +74,35 @@ function authenticatorFor(tokens: TokenStore | string, trust: TrustPolicy[] | st
   return value;
 }
 
-export function depsFromEnv(env: Env): Deps {
-  const tokens = secretTokenStore(env.API_TOKENS);
-  const oidcTrust = oidcTrustFromSecret(env.OIDC_TRUST, typeof tokens === "string" ? [] : tokens.names);
+const alertingByConfig = new WeakMap<AlertConfig, Alerting>();
+
+function alertingFor(config: AlertConfig | string | null): Alerting | string | null {
+  if (config === null || typeof config === "string") return config;
+  let alerting = alertingByConfig.get(config);
+  if (!alerting) {
+    alerting = { sink: webhookAlertSink({ url: config.webhookUrl, secret: config.secret }), withinSeconds: config.withinSeconds };
+    alertingByConfig.set(config, alerting);
+  }
+  return alerting;
+}
+
+/** The dependencies over a configuration. */
+export function depsFromConfig(config: WorkerConfig): Deps {
+  const tokens = typeof config.tokens === "string" ? config.tokens : secretTokenStore(config.tokens);
   return {
-    config: loadConfig(env),
+    config: config.service,
     tokens,
-    oidcTrust,
-    authenticator: authenticatorFor(tokens, oidcTrust),
-    caMaterial: caMaterialFromSecrets(env),
-    stores: storesFor(env.DB, env.LEDGER_GROUP_COMMIT?.trim().toLowerCase() !== "off"),
-    storeKey: env.STORE_KEY?.trim() || undefined,
+    oidcTrust: config.oidcTrust,
+    authenticator: authenticatorFor(tokens, config.oidcTrust),
+    caMaterial: config.ca,
+    stores: storesFor(config.ledger.db, config.ledger.groupCommit),
+    storeKey: config.storeKey,
+    alerting: alertingFor(config.alerting),
+    http: config.http,
   };
 }
 
-/** Expiry alerting for scheduled runs: null when ALERT_WEBHOOK_URL is unset, a message when misconfigured. */
-export function alertingFromEnv(env: Env): { sink: AlertSink; withinSeconds: number } | string | null {
-  const config = loadAlertConfig(env);
-  if (config === null || typeof config === "string") return config;
-  return { sink: webhookAlertSink({ url: config.webhookUrl, secret: config.secret }), withinSeconds: config.withinSeconds };
+/** The Worker's bindings → configuration → dependencies (src/app.ts per request, src/index.ts per scheduled run). */
+export function depsFromEnv(env: Env): Deps {
+  return depsFromConfig(configFromEnv(env));
 }

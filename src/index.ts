@@ -9,7 +9,7 @@ import { createApp } from "./app.ts";
 import { sendExpiryAlerts } from "./authority/expiry-alerts.ts";
 import { housekeeping } from "./authority/housekeeping.ts";
 import type { Env } from "./config.ts";
-import { alertingFromEnv, depsFromEnv } from "./deps.ts";
+import { depsFromEnv } from "./deps.ts";
 
 const app = createApp();
 
@@ -24,7 +24,7 @@ export default {
     const stores = deps.stores;
     const now = new Date(controller.scheduledTime);
     const failures: unknown[] = [];
-    const alerting = alertingFromEnv(env);
+    const alerting = deps.alerting;
     if (typeof alerting === "string") console.error(JSON.stringify({ level: "error", error: `expiry alerts off: ${alerting}` }));
     else if (alerting) {
       const runId = crypto.randomUUID();

@@ -11,7 +11,8 @@ import type { JWTPayload, JWTVerifyOptions } from "jose";
 import { ApiError } from "../errors.ts";
 import { sha256, utf8 } from "../pki/bytes.ts";
 import type { KeyLocation, OidcKeySource, Principal, TokenStore } from "../store/types.ts";
-import { ASYMMETRIC_ALGS, selectPolicy, type TrustPolicy } from "./oidc-policy.ts";
+import type { TrustPolicy } from "../config/oidc-trust.ts";
+import { ASYMMETRIC_ALGS, selectPolicy } from "./oidc-policy.ts";
 
 /** Turns a bearer credential into a principal, or throws the 401/503 ApiError that says why not. */
 export interface Authenticator {

@@ -1,22 +1,13 @@
 /**
  * Resolves the CA set for a request (the issuing CA, the previous one while
- * configured, the trust anchors): loads and checks the material once per
- * isolate (keys are imported non-extractable and kept), re-checks the issuing
- * CA's validity window on every call, and turns CA problems into 503 errors
- * that say how to fix them.
+ * configured, the trust anchors) as the configuration loaded it once per
+ * isolate (src/config/ca.ts), re-checks the issuing CA's validity window on
+ * every call, and turns CA problems into 503 errors that say how to fix them.
  */
+import { caSetFrom } from "../config/ca.ts";
 import { ApiError } from "../errors.ts";
-import { describeCaProblem, isNotConfigured, loadCaSet, type CaMaterial, type CaProblem, type CaSet, type CertificateAuthority } from "../pki/certificate-authority.ts";
+import { describeCaProblem, isNotConfigured, type CaMaterial, type CaProblem, type CaSet, type CertificateAuthority } from "../pki/certificate-authority.ts";
 import type { Result } from "../pki/result.ts";
-
-const FIELDS = ["certPem", "keyPem", "trustPem", "previousCertPem", "previousKeyPem"] as const;
-
-let cached: { material: CaMaterial; result: Result<CaSet, CaProblem> } | undefined;
-
-/** Same secrets as last time: compared field by field (the same strings come back on every request, so === is cheap). */
-function sameMaterial(a: CaMaterial, b: CaMaterial): boolean {
-  return FIELDS.every((f) => a[f] === b[f]);
-}
 
 function problemToError(problem: CaProblem): ApiError {
   return new ApiError(isNotConfigured(problem) ? "ca_not_configured" : "ca_invalid", describeCaProblem(problem));
@@ -24,10 +15,7 @@ function problemToError(problem: CaProblem): ApiError {
 
 /** The CA set as a result value, for endpoints that report its state (health). */
 export async function inspectCaSet(material: CaMaterial, now: Date): Promise<Result<CaSet, CaProblem>> {
-  if (!cached || !sameMaterial(cached.material, material) || !cached.result.ok) {
-    cached = { material: Object.fromEntries(FIELDS.map((f) => [f, material[f]])), result: await loadCaSet(material, now) };
-  }
-  const result = cached.result;
+  const result = await caSetFrom(material, now);
   if (!result.ok) return result;
   // The material was valid when loaded; time moves on.
   const { notBefore, notAfter } = result.value.issuing;

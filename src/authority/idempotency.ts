@@ -30,7 +30,8 @@ export interface IdempotencyContext {
    * a replay carries the chain of the CA that signed the certificate, which need not be today's issuing one.
    */
   issuerOf: (fingerprint: string) => CertificateAuthority | undefined;
-  storeKey: string | undefined;
+  /** STORE_KEY's 32 bytes, which seal generated keys kept for replays. */
+  storeKey: Uint8Array | undefined;
   /** The caller: its token or trust policy name, and its OIDC subject. */
   owner: PrincipalId;
   key: string;

@@ -30,13 +30,16 @@ export async function issueIdempotently(
   const shaping = ["format", "name", "namespace"].map((k) => `${k}=${url.searchParams.get(k) ?? ""}`).join("&");
   const requestHash = await sha256Hex(utf8(`${c.req.method} ${c.req.path}?${shaping}\n${await c.req.text()}`));
   const set = await requireCaSet(c.get("deps").caMaterial, c.get("now"));
+  const storeKey = c.get("deps").storeKey;
+  // A malformed STORE_KEY matters only where a generated key is kept; there it is the 503 that names it.
+  if (typeof storeKey === "string" && generatesKey) throw new ApiError("config_invalid", storeKey);
   const { issued, replayed } = await withIdempotency(
     {
       store: requireStores(c).idempotency,
       ledger: ctx.ledger,
       ca: ctx.ca,
       issuerOf: (fingerprint) => issuerByFingerprint(set, fingerprint),
-      storeKey: c.get("deps").storeKey,
+      storeKey: typeof storeKey === "string" ? undefined : storeKey,
       owner: { name: c.get("principal").name, subject: c.get("principal").subject ?? null },
       key,
       requestHash,

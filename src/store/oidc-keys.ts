@@ -9,6 +9,7 @@
  * MAX_STALE_MS are still used. The clock is the caller's (`nowMs`).
  */
 import type { createLocalJWKSet, JSONWebKeySet, JWSHeaderParameters } from "jose";
+import { checkPublicKeySet } from "../pki/jwk-set.ts";
 import type { KeyHint, KeyLocation, KeyLookup, OidcKeySource } from "./types.ts";
 
 /** jose is loaded on the first OIDC token, so API-token callers and cold starts do not evaluate it. */
@@ -96,31 +97,12 @@ async function fetchJson(doFetch: typeof fetch, url: string, timeoutMs: number):
   }
 }
 
-/** Members only private or symmetric JWKs carry (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
-const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
-/** A JWK Set as published, checked: public asymmetric keys only, or a message saying why not. */
-export function checkPublicKeySet(doc: unknown): { keys: JSONWebKeySet["keys"]; kids: Set<string> } | string {
-  const keys = (doc as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100) return "not a JWK Set with 1 to 100 keys";
-  const kids = new Set<string>();
-  for (const key of keys) {
-    if (typeof key !== "object" || key === null) return "a key is not a JSON object";
-    // A published set with private members is a leak or a misconfiguration: trust none of it.
-    if (PRIVATE_MEMBERS.some((m) => m in key)) return "it contains private key members";
-    if (!["RSA", "EC", "OKP"].includes((key as { kty?: unknown }).kty as string)) return "a key's kty is not RSA, EC or OKP";
-    const kid = (key as { kid?: unknown }).kid;
-    if (typeof kid === "string") kids.add(kid);
-  }
-  return { keys: keys as JSONWebKeySet["keys"], kids };
-}
-
 /** The checked set, ready to match JWS headers (jose imports and caches each key on first use). */
 async function publicKeySet(doc: unknown): Promise<KeySet | string> {
   const checked = checkPublicKeySet(doc);
   if (typeof checked === "string") return checked;
   try {
-    return { set: (await jose()).createLocalJWKSet({ keys: checked.keys }), kids: checked.kids };
+    return { set: (await jose()).createLocalJWKSet({ keys: checked.keys as JSONWebKeySet["keys"] }), kids: checked.kids };
   } catch {
     return "not a valid JWK Set";
   }

@@ -5,33 +5,20 @@
  */
 import { fromBase64, toBase64, utf8 } from "../pki/bytes.ts";
 
-const keys = new Map<string, Promise<CryptoKey>>();
+/** Imported once per key (the configuration hands the same bytes to every request), non-extractable. */
+const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
-function importStoreKey(storeKey: string): Promise<CryptoKey> {
+/** `storeKey`: STORE_KEY's 32 bytes as src/config/store-key.ts checked them. */
+function importStoreKey(storeKey: Uint8Array): Promise<CryptoKey> {
   let key = keys.get(storeKey);
   if (!key) {
-    let raw: Uint8Array;
-    try {
-      raw = fromBase64(storeKey);
-    } catch {
-      raw = new Uint8Array(0);
-    }
-    if (raw.length !== 32) return Promise.reject(new Error("STORE_KEY must be 32 bytes, base64-encoded"));
-    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    key = crypto.subtle.importKey("raw", storeKey, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(storeKey, key);
   }
   return key;
 }
 
-export function isValidStoreKey(storeKey: string): boolean {
-  try {
-    return fromBase64(storeKey).length === 32;
-  } catch {
-    return false;
-  }
-}
-
-export async function seal(storeKey: string, plaintext: string, context: string): Promise<string> {
+export async function seal(storeKey: Uint8Array, plaintext: string, context: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(context) }, await importStoreKey(storeKey), utf8(plaintext)));
   const out = new Uint8Array(iv.length + ct.length);
@@ -40,7 +27,7 @@ export async function seal(storeKey: string, plaintext: string, context: string)
   return toBase64(out);
 }
 
-export async function unseal(storeKey: string, sealed: string, context: string): Promise<string> {
+export async function unseal(storeKey: Uint8Array, sealed: string, context: string): Promise<string> {
   const bytes = fromBase64(sealed);
   const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: utf8(context) }, await importStoreKey(storeKey), bytes.subarray(12));
   return new TextDecoder().decode(pt);

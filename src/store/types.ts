@@ -4,9 +4,11 @@
  */
 import type { IssuerCount } from "../pki/ca-status.ts";
 import type { NamePolicy } from "../pki/name-policy.ts";
+import type { Scope } from "../config/grant.ts";
+import type { KeyLocation } from "../config/oidc-trust.ts";
 
-export const SCOPES = ["issue", "sign", "verify", "read", "revoke", "metrics", "admin"] as const;
-export type Scope = (typeof SCOPES)[number];
+// Scopes are configuration vocabulary (API_TOKENS, OIDC_TRUST); re-exported for the layers that check them.
+export { SCOPES, type Scope } from "../config/grant.ts";
 
 /**
  * The authenticated caller, however it authenticated: an API token (by its
@@ -46,11 +48,8 @@ export interface KeyHint {
   kid: string | undefined;
 }
 
-/** Where an OIDC issuer's keys come from: its discovery document, a JWKS URL, or an inline JWKS. */
-export type KeyLocation =
-  | { issuer: string; jwksUri?: undefined; jwks?: undefined }
-  | { issuer: string; jwksUri: string; jwks?: undefined }
-  | { issuer: string; jwksUri?: undefined; jwks: { keys: Record<string, unknown>[] } };
+/** Where an OIDC issuer's keys come from (an OIDC_TRUST policy's, as configured). */
+export type { KeyLocation } from "../config/oidc-trust.ts";
 
 export type KeyLookup =
   /** Usually one key; several when the token names no kid and the set has several of its type (each is tried). */
@@ -295,7 +294,5 @@ export interface CrlStore {
   save(state: CrlState, previousNumber: number | null): Promise<boolean>;
 }
 
-/** The Workers rate-limiting binding (wrangler.toml [[ratelimits]]). */
-export interface RateLimiter {
-  limit(options: { key: string }): Promise<{ success: boolean }>;
-}
+/** The Workers rate-limiting binding (wrangler.toml [[ratelimits]]), as configured. */
+export type { RateLimiter } from "../config/http.ts";

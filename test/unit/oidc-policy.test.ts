@@ -5,7 +5,8 @@
  * timing rules against a real loopback issuer with the clock passed in.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimPath, claimValue, parseTrustPolicies, selectPolicy, type TrustPolicy } from "../../src/authority/oidc-policy.ts";
+import { claimValue, selectPolicy } from "../../src/authority/oidc-policy.ts";
+import { claimPath, parseTrustPolicies, type TrustPolicy } from "../../src/config/oidc-trust.ts";
 import { normalizeNames } from "../../src/pki/names.ts";
 import { createOidcKeySource, KEYS_TTL_MS, MAX_STALE_MS, UNKNOWN_KID_INTERVAL_MS } from "../../src/store/oidc-keys.ts";
 import { signingKey, startOidcServer, type OidcServer } from "../helpers/oidc-issuer.ts";

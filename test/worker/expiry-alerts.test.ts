@@ -9,7 +9,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sendExpiryAlerts } from "../../src/authority/expiry-alerts.ts";
-import { loadAlertConfig } from "../../src/config.ts";
+import { loadAlertConfig } from "../../src/config/alerting.ts";
 import worker from "../../src/index.ts";
 import { d1AuditLog, d1ExpiryAlertLog } from "../../src/store/d1.ts";
 import type { AlertDelivery, ExpiryAlert } from "../../src/store/types.ts";

@@ -315,6 +315,16 @@ describe("Idempotency-Key", () => {
       "config_invalid",
     );
   });
+
+  it("answers 503 config_invalid naming STORE_KEY when it is not 32 bytes of base64, and still issues when no key must be kept", async () => {
+    const bad = { STORE_KEY: "bm90IGEga2V5" };
+    const res = await callWithEnv(bad, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] }, headers: { "Idempotency-Key": crypto.randomUUID() } });
+    const problem = await expectProblem(res, 503, "config_invalid");
+    expect(problem.detail).toBe("STORE_KEY must be 32 bytes, base64-encoded: make one with `openssl rand -base64 32`");
+    expect(JSON.stringify(problem)).not.toContain(bad.STORE_KEY);
+    // Without Idempotency-Key nothing is sealed: the key is not needed, so issuance goes on.
+    expect((await callWithEnv(bad, "/v1/certificates", { token: tokens.admin, body: { hostnames: ["cp.example.com"] } })).status).toBe(201);
+  });
 });
 
 describe("GET /v1/audit", () => {

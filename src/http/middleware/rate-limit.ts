@@ -34,12 +34,12 @@ export function clientKey(c: Context<AppEnv>): string {
 
 export const limitByClient = createMiddleware<AppEnv>(async (c, next) => {
   // The decoded path Hono routes on, so percent-encoding cannot route around the limit.
-  if (c.req.path.startsWith("/v1/")) await enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");
+  if (c.req.path.startsWith("/v1/")) await enforce(c.get("deps").http.rateLimits.client, `client:${clientKey(c)}`, "client address");
   await next();
 });
 
 /** Per caller: an API token by its name, an OIDC caller by its trust policy and `sub` (one pipeline cannot starve the others). */
 export function limitByPrincipal(c: Context<AppEnv>, principal: Principal): Promise<void> {
   const key = principal.subject === undefined ? `token:${principal.name}` : `oidc:${principal.name}\n${principal.subject}`;
-  return enforce(c.env?.RATE_LIMIT_TOKEN, key, principal.subject === undefined ? "token" : "workload identity");
+  return enforce(c.get("deps").http.rateLimits.token, key, principal.subject === undefined ? "token" : "workload identity");
 }

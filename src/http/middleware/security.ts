@@ -21,14 +21,9 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   h.delete("X-Powered-By");
 });
 
-/** Allowed origins from CORS_ORIGINS (comma-separated, exact match); none by default. */
-function allowedOrigins(value: string | undefined): Set<string> {
-  return new Set((value ?? "").split(",").map((o) => o.trim()).filter(Boolean));
-}
-
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("Origin");
-  const allowed = origin !== undefined && allowedOrigins(c.env?.CORS_ORIGINS).has(origin);
+  const allowed = origin !== undefined && c.get("deps").http.corsOrigins.has(origin);
   if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method")) {
     // A preflight: answer it only for an allowed origin; otherwise the browser blocks the call.
     if (!allowed) return c.body(null, 403);

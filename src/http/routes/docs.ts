@@ -17,7 +17,7 @@ export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'
 export const UI_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 async function asset(c: Context<AppEnv>, path: string): Promise<Response> {
-  const assets = c.env.ASSETS;
+  const assets = c.get("deps").http.assets;
   if (!assets) throw new ApiError("not_found", "static assets are not configured (npm start and npm run deploy build public/)");
   const res = await assets.fetch(new Request(new URL(path, c.req.url)));
   if (res.status === 404) throw new ApiError("not_found", `no asset ${path}`);
