@@ -3,7 +3,7 @@
  * trigger) sends expiry alerts and runs the housekeeping.
  * Nothing the worker imports uses @peculiar/x509 (or reflect-metadata, which it
  * needs): the PKI core reads and writes DER itself, so the bundle stays small
- * and module evaluation at cold start cheap (README, Performance).
+ * and module evaluation at cold start cheap (docs/performance.md).
  */
 import { createApp } from "./app.ts";
 import { sendExpiryAlerts } from "./authority/expiry-alerts.ts";

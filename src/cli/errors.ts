@@ -3,7 +3,7 @@
  * CliError with an exit code; main() prints it as one line (or JSON).
  */
 
-/** Exit codes, documented in `edgeca --help` and the README. */
+/** Exit codes, documented in `edgeca --help` and docs/cli.md. */
 export const EXIT = {
   /** Success: issued, renewed, fetched, valid. */
   ok: 0,

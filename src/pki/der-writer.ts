@@ -3,7 +3,7 @@
  * definite minimal lengths, minimal two's-complement INTEGERs, OBJECT
  * IDENTIFIERs, BOOLEAN, BIT/OCTET STRING and RFC 5280 §4.1.2.5 times, written
  * into one growing buffer. Written by hand because building a certificate with
- * asn1js/asn1-schema costs ~100× the signature itself (see README, Performance).
+ * asn1js/asn1-schema costs ~100× the signature itself (see docs/performance.md).
  *
  * Constructed elements are opened with `start(tag)` and closed with `end(mark)`:
  * the content is written first and, when its length needs more than the one

@@ -1,7 +1,8 @@
 /**
- * Running docs/kuma.md: its recipes by id, and the recording stand-ins for
- * kubectl, helm and kumactl that recipes call (shared by recipes.test.ts and
- * rotation.test.ts).
+ * Running docs/kuma.md and README.md: their recipes by id, the runnable blocks
+ * in document order, and the recording stand-ins for kubectl, helm and
+ * kumactl that recipes call (shared by recipes.test.ts, rotation.test.ts and
+ * docs-walkthrough.test.ts).
  */
 import { join } from "node:path";
 import { REPO } from "./cli-harness.ts";
@@ -16,6 +17,33 @@ export function recipes(markdown: string): Map<string, string> {
     out.set(m[1]!, (out.get(m[1]!) ?? "") + m[2]!);
   }
   return out;
+}
+
+/** A runnable block: ```sh recipe=<id> or ```sh setup=<id>, in document order (blocks of one id stay separate). */
+export interface DocBlock {
+  kind: "recipe" | "setup";
+  id: string;
+  script: string;
+}
+
+/** The runnable ```sh blocks of a Markdown file in the order a reader meets them. */
+export function runnableBlocks(markdown: string): DocBlock[] {
+  return [...markdown.matchAll(/^```sh (recipe|setup)=([a-z0-9-]+)\n([\s\S]*?)^```$/gm)].map((m) => ({ kind: m[1] as DocBlock["kind"], id: m[2]!, script: m[3]! }));
+}
+
+/** The ```sh block (without an attribute) of a Markdown file whose text contains `needle`. */
+export function plainBlock(markdown: string, needle: string): string | undefined {
+  return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((s) => s.includes(needle));
+}
+
+/**
+ * Blocks joined into one script, each announced on stdout ("::block <id>") so
+ * a failure names the block it stopped in. The local service's documented
+ * address, http://127.0.0.1:8787, becomes `url` (the tests' worker listens on
+ * an ephemeral port); nothing else of the text is changed.
+ */
+export function walkthroughScript(blocks: DocBlock[], url: string): string {
+  return blocks.map((b) => `echo "::block ${b.id}"\n${b.script.replaceAll("http://127.0.0.1:8787", url)}`).join("\n");
 }
 
 export const FAKE_KUBECTL = `#!/usr/bin/env node

@@ -3,7 +3,7 @@
  * them through the indexes of migrations/0003: this fails if one of them
  * would scan the certificates table (a plan line "SCAN certificates" without
  * an index), so a query or index change cannot quietly regress to a full scan.
- * The timings on a million rows: npm run bench:ledger (README, Performance).
+ * The timings on a million rows: npm run bench:ledger (docs/performance.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lifecycleQueries } from "../helpers/lifecycle-queries.ts";

@@ -2,7 +2,7 @@
  * The worker's static import graph, from src/index.ts: it must not reach
  * @peculiar/x509 or its stack (asn1js, @peculiar/asn1-*, tsyringe,
  * reflect-metadata), which made up half of the bundle and of module
- * evaluation at cold start (README, Performance); and src/pki must import
+ * evaluation at cold start (docs/performance.md); and src/pki must import
  * nothing from hono, cloudflare:* or the store (architecture: pki is pure).
  */
 import { existsSync, readFileSync } from "node:fs";
