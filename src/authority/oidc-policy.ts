@@ -23,6 +23,12 @@ export interface TrustPolicy {
   issuer: string;
   audience: string;
   keys: KeyLocation;
+  /**
+   * The identity of `keys` (the inline JWKS's text, the jwks_uri, or the
+   * issuer's discovery): a token can only select a policy whose own key
+   * source verified it, since every Kubernetes cluster shares one `iss`.
+   */
+  keySource: string;
   claims: ClaimCondition[];
   scopes: ReadonlySet<Scope>;
   /** Allow patterns, possibly with `{claim}` / `{/json/pointer}` placeholders. */
@@ -133,12 +139,20 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
     issuer,
     audience,
     keys,
+    keySource: keySourceId(keys),
     claims,
     scopes: grant.scopes,
     allow: grant.allow,
     fixedPolicy: placeholders.length === 0 ? fixed(grant.allow) : undefined,
     maxTtlSeconds: grant.maxTtlSeconds,
   };
+}
+
+/** Equal for two policies that trust the same keys: the same inline key set (as JSON text), the same jwks_uri, or discovery of the same issuer. */
+export function keySourceId(keys: KeyLocation): string {
+  if (keys.jwks !== undefined) return `jwks:${JSON.stringify(keys.jwks)}`;
+  if (keys.jwksUri !== undefined) return `jwks_uri:${keys.jwksUri}`;
+  return `discovery:${keys.issuer}`;
 }
 
 function fixed(allow: string[]): NamePolicy | undefined {
@@ -209,15 +223,25 @@ export type PolicyRefusal =
   | { reason: "placeholder_invalid"; policy: string; claim: string };
 
 /**
- * The principal of the first policy (in OIDC_TRUST order) whose issuer,
- * audience and claims all match a verified token, with its `allow` filled
- * from the claims; or why there is none.
+ * The principal of the first policy (in OIDC_TRUST order) whose key source
+ * verified the token (`verifiedBy`, the keySource ids whose keys verified its
+ * signature) and whose issuer, audience and claims all match, with its
+ * `allow` filled from the claims; or why there is none. A policy whose keys
+ * did not verify the token is never considered, however its claims match:
+ * two clusters share the issuer and `sub` shape, only their keys differ.
+ * Policies sharing issuer and key source are told apart by their claims,
+ * the first in order winning.
  */
-export function selectPolicy(policies: readonly TrustPolicy[], claims: Record<string, unknown>, subject: string): { ok: true; principal: Principal } | { ok: false; refusal: PolicyRefusal } {
+export function selectPolicy(
+  policies: readonly TrustPolicy[],
+  claims: Record<string, unknown>,
+  subject: string,
+  verifiedBy: ReadonlySet<string>,
+): { ok: true; principal: Principal } | { ok: false; refusal: PolicyRefusal } {
   const tried: string[] = [];
   let audienceMatched = false;
   for (const p of policies) {
-    if (p.issuer !== claims["iss"]) continue;
+    if (p.issuer !== claims["iss"] || !verifiedBy.has(p.keySource)) continue;
     tried.push(p.name);
     if (!audienceMatches(claims["aud"], p.audience)) continue;
     audienceMatched = true;
