@@ -89,7 +89,8 @@ export interface CertificateRecord {
   renewed_at: string | null;
 }
 
-export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert"] as const;
+/** `replay`: an Idempotency-Key handed out a recorded certificate (and its private key, when one was generated) again. */
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert", "replay"] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {

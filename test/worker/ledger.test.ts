@@ -242,6 +242,26 @@ describe("Idempotency-Key", () => {
     expect(row!.sealed_key.length).toBeGreaterThan(100);
   });
 
+  it("audits every replay (issue 21 #3): event replay with the serial, the caller and the replaying request's id", async () => {
+    const key = crypto.randomUUID();
+    const body = { hostnames: [`${unique()}.example.com`] };
+    const first = await call("/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } });
+    const { serial_number } = (await first.json()) as IssuedJson;
+    const second = await call("/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } });
+    expect(((await second.json()) as IssuedJson).private_key).toContain("PRIVATE KEY");
+    const third = await call("/v1/certificates", { token: tokens.admin, body, headers: { "Idempotency-Key": key } });
+    expect(third.status).toBe(201);
+    const { results } = await env.DB!.prepare("SELECT event, outcome, status, token_name, serial, request_id, method, path FROM audit_events WHERE serial = ? ORDER BY id").bind(serial_number).all();
+    expect(results).toEqual([
+      { event: "issue", outcome: "success", status: 201, token_name: "test-admin", serial: serial_number, request_id: first.headers.get("X-Request-Id"), method: "POST", path: "/v1/certificates" },
+      { event: "replay", outcome: "success", status: 201, token_name: "test-admin", serial: serial_number, request_id: second.headers.get("X-Request-Id"), method: "POST", path: "/v1/certificates" },
+      { event: "replay", outcome: "success", status: 201, token_name: "test-admin", serial: serial_number, request_id: third.headers.get("X-Request-Id"), method: "POST", path: "/v1/certificates" },
+    ]);
+    // Listed by GET /v1/audit like every other event.
+    const audit = (await (await call(`/v1/audit?token=test-admin&limit=500`, { token: tokens.admin })).json()) as { events: { event: string; serial: string | null }[] };
+    expect(audit.events.filter((e) => e.serial === serial_number).map((e) => e.event)).toEqual(["replay", "replay", "issue"]);
+  });
+
   it("answers 422 idempotency_key_reused for the same key with another body", async () => {
     const key = crypto.randomUUID();
     await call("/v1/certificates", { token: tokens.admin, body: { hostnames: ["a.example.com"] }, headers: { "Idempotency-Key": key } });
@@ -282,6 +302,8 @@ describe("Idempotency-Key", () => {
     const b = (await (await call("/v1/certificates/sign", { token: tokens.admin, body, headers: { "Idempotency-Key": key } })).json()) as IssuedJson;
     expect(b.serial_number).toBe(a.serial_number);
     expect(b.private_key).toBeUndefined();
+    const replays = await env.DB!.prepare("SELECT count(*) AS n FROM audit_events WHERE event = 'replay' AND serial = ?").bind(a.serial_number).first<{ n: number }>();
+    expect(replays!.n).toBe(1);
   });
 
   it("refuses to replay a certificate that was revoked since", async () => {
