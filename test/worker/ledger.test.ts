@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { x509 } from "../../src/pki/x509.ts";
+import { createToken } from "../../src/store/secret-tokens.ts";
 import { call, callWithEnv, expectProblem, tokens, type IssuedJson } from "./helpers.ts";
 
 const unique = () => `t${crypto.randomUUID().slice(0, 8)}`;
@@ -159,6 +160,43 @@ describe("GET /v1/certificates", () => {
 
   it("requires the read scope", async () => {
     await expectProblem(await call("/v1/certificates", { token: tokens.zoneA }), 403, "insufficient_scope");
+  });
+
+  it("bounds the read scope by the caller's allow (issue 21 #4): list and get see only certificates whose names all fall inside it", async () => {
+    const zone = `${unique()}.example.com`;
+    const narrow = await createToken("narrow-reader", ["read"], [`*.${zone}`]);
+    const apiTokens = JSON.stringify([...(JSON.parse(env.API_TOKENS!) as unknown[]), narrow.entry]);
+    const asNarrow = (path: string) => callWithEnv({ API_TOKENS: apiTokens }, path, { token: narrow.token });
+    const inside = [await issue([`a.${zone}`]), await issue([`b.${zone}`])];
+    const partly = await issue([`c.${zone}`, `${unique()}.example.net`]);
+    const outside = await issue([`${unique()}.example.net`]);
+    // Interleave: newest first, the invisible ones sit between and after the visible ones.
+    inside.push(await issue([`d.${zone}`]));
+    const later = await issue([`${unique()}.example.net`]);
+    const hidden = [partly, outside, later].map((c) => c.serial_number);
+
+    const all = (await (await asNarrow("/v1/certificates?limit=500")).json()) as Listed;
+    expect(all.certificates.map((c) => c.serial_number).sort()).toEqual(inside.map((c) => c.serial_number).sort());
+    // Paging one at a time reaches exactly the visible records, cursor after cursor.
+    const paged: string[] = [];
+    for (let cursor: string | null = "", n = 0; cursor !== null && n < 10; n++) {
+      const page: Listed = await (await asNarrow(`/v1/certificates?limit=1${cursor ? `&cursor=${cursor}` : ""}`)).json();
+      paged.push(...page.certificates.map((c) => c.serial_number));
+      cursor = page.next_cursor;
+    }
+    expect(paged).toEqual(inside.map((c) => c.serial_number).reverse());
+
+    const got = await asNarrow(`/v1/certificates/${inside[0]!.serial_number}`);
+    expect(got.status).toBe(200);
+    expect(((await got.json()) as { certificate: string }).certificate).toContain("BEGIN CERTIFICATE");
+    for (const serial of hidden) {
+      const refused = await expectProblem(await asNarrow(`/v1/certificates/${serial}`), 404, "certificate_not_found");
+      expect(JSON.stringify(refused)).not.toContain("BEGIN CERTIFICATE");
+    }
+    // A "*" reader (an operator's read-only token) sees them all.
+    const everyone = (await list("limit=500", tokens.reader)).certificates.map((c) => c.serial_number);
+    for (const serial of [...hidden, ...inside.map((c) => c.serial_number)]) expect(everyone).toContain(serial);
+    expect((await call(`/v1/certificates/${outside.serial_number}`, { token: tokens.reader })).status).toBe(200);
   });
 });
 
