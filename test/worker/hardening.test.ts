@@ -253,3 +253,21 @@ function decodeOne(pem: string, label = "CERTIFICATE"): Uint8Array {
   if (!blocks.ok || blocks.value[0]!.label !== label) throw new Error(`not a ${label} PEM`);
   return blocks.value[0]!.der;
 }
+
+describe("names are refused before conversion, each with a message naming the fix (issue 21 #5, issue 20)", () => {
+  it.each([
+    ["https://cp.example.com", '"https://cp.example.com" is a URL; send the host name alone: "cp.example.com"'],
+    ["grpcs://cp.example.com:5685", '"grpcs://cp.example.com:5685" is a URL; send the host name alone: "cp.example.com"'],
+    ["cp.example.com:5678", '"cp.example.com:5678" has a port (":5678"); a certificate names hosts, not ports: remove it; send the host name alone: "cp.example.com"'],
+    ["cp.example.com/kds", '"cp.example.com/kds" has a path ("/kds"): remove it; send the host name alone: "cp.example.com"'],
+    ["cp.example.com/", '"cp.example.com/" ends in "/": remove it; send the host name alone: "cp.example.com"'],
+    ["ü@victim.example.net/x.zone-a.mesh.example.com", '"ü@victim.example.net/x.zone-a.mesh.example.com" contains "@" (U+0040), which is URL syntax, not part of a host name: send the host name alone'],
+    ["x\u200b.zone-a.mesh.example.com", '"x\u200b.zone-a.mesh.example.com" contains U+200B, which internationalized-name mapping (UTS #46) would drop or turn into a dot, so the certified name would differ from the one sent'],
+    ["kds .zone-a.mesh.example.com", '"kds .zone-a.mesh.example.com" contains a space (U+0020), which no host name contains: remove the white space'],
+  ])("POST /v1/certificates with %j → 400 invalid_hostname: %s", async (name, message) => {
+    const res = await call("/v1/certificates", { token: tokens.admin, body: { hostnames: ["ok.example.com", name] } });
+    const p = await expectProblem(res, 400, "invalid_hostname");
+    expect(p.errors).toEqual([{ pointer: "/hostnames/1", detail: message }]);
+    expect(p.detail).toBe(`invalid names: ${message}`);
+  });
+});
