@@ -6,6 +6,7 @@
  * and step-ca's OIDC provisioners. No I/O, no clock: the signature and
  * time checks live in ./authenticate.ts, the keys in src/store/oidc-keys.ts.
  */
+import { compileGlob, type Glob } from "../pki/glob.ts";
 import { compileNamePolicy, type NamePolicy } from "../pki/name-policy.ts";
 import { parseGrant, parseJsonArray } from "../store/secret-tokens.ts";
 import { checkPublicKeySet } from "../store/oidc-keys.ts";
@@ -14,8 +15,8 @@ import type { KeyLocation, Principal, Scope } from "../store/types.ts";
 /** A claim condition: the claim (a name, or an RFC 6901 JSON Pointer for nested claims) and the values it may take. */
 export interface ClaimCondition {
   claim: string;
-  /** Exact values and globs (`*` matches any run of characters, `/` and `:` included). */
-  patterns: RegExp[];
+  /** Exact values and globs (`*` matches any run of characters, `/` and `:` included), matched in linear time. */
+  patterns: Glob[];
 }
 
 export interface TrustPolicy {
@@ -169,15 +170,11 @@ function parseClaims(raw: unknown, where: string): ClaimCondition[] | string {
     if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== "string" || v.length === 0)) {
       return `${where}[${JSON.stringify(claim)}] must be a string or a non-empty list of strings`;
     }
-    out.push({ claim, patterns: (list as string[]).map(globPattern) });
+    out.push({ claim, patterns: (list as string[]).map(compileGlob) });
   }
   // An issuer such as GitHub's signs tokens for every repository in the world: without a condition, any of them would do.
   if (out.length === 0) return `${where} must hold at least one condition (e.g. "sub"): an issuer and audience alone match every tenant of a shared issuer`;
   return out;
-}
-
-function globPattern(glob: string): RegExp {
-  return new RegExp(`^${glob.split("*").map((part) => part.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&")).join(".*")}$`, "s");
 }
 
 /** A claim name as one path segment, or an RFC 6901 JSON Pointer ("/a/b", with ~1 for "/" and ~0 for "~"); null when malformed. */
