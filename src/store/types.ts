@@ -110,6 +110,8 @@ export interface AuditEvent {
 
 export interface AuditRecord extends AuditEvent {
   id: number;
+  /** How many requests the row stands for: 1, or more for counted refusals (AuditLog.countRefusal). */
+  count: number;
 }
 
 export type CertificateStatus = "active" | "revoked" | "expired";
@@ -250,6 +252,12 @@ export interface AlertSink {
 
 export interface AuditLog {
   append(event: AuditEvent, keepAlive?: KeepAlive): Promise<void>;
+  /**
+   * Records a refusal with no principal by counting it: one row per client
+   * address, status, code and minute, its `count` raised for each further
+   * one (the row keeps the first request's time, path and request id).
+   */
+  countRefusal(event: AuditEvent): Promise<void>;
   /** Deletes events older than `before` (retention). */
   purgeBefore(before: string): Promise<void>;
   list(query: AuditQuery): Promise<AuditRecord[]>;

@@ -394,7 +394,9 @@ describe("GET /v1/audit", () => {
     expect(events.find((e) => e.event === "issue" && e.serial === issued.serial_number)).toMatchObject({ outcome: "success", status: 201, token_name: "zone-a-pipeline" });
     expect(events.find((e) => e.event === "revoke" && e.serial === issued.serial_number)).toMatchObject({ outcome: "success", token_name: "test-admin" });
     expect(events.find((e) => e.request_id === refused.headers.get("X-Request-Id"))).toMatchObject({ event: "refused", status: 403, code: "name_not_allowed", token_name: "zone-a-pipeline" });
-    expect(events.find((e) => e.request_id === unauth.headers.get("X-Request-Id"))).toMatchObject({ event: "refused", status: 401, code: "unauthorized", token_name: null });
+    // Refusals without a principal are counted per address, code and minute: the row may carry an earlier request's id.
+    expect(unauth.status).toBe(401);
+    expect(events.find((e) => e.event === "refused" && e.status === 401 && e.code === "unauthorized" && e.token_name === null)).toBeDefined();
   });
 
   it("filters by token and time range, and requires the admin scope", async () => {
