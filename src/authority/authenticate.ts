@@ -3,14 +3,16 @@
  * is looked up by its SHA-256; a value shaped like a JWS compact token
  * (RFC 7515 §7.1) is an OIDC ID token from a workload (GitHub Actions, GitLab
  * CI, a Kubernetes projected service-account token), verified with jose
- * against the keys of the trust policy's issuer and matched to the first
- * OIDC_TRUST policy whose issuer, audience and claims hold. Each refusal says
+ * against the keys of the trust policies of its issuer and matched to the
+ * first OIDC_TRUST policy whose own keys verified it and whose issuer,
+ * audience and claims hold (every Kubernetes cluster shares one issuer: only
+ * the keys tell cluster A from cluster B). Each refusal says
  * which check failed, never what the token holds.
  */
 import type { JWTPayload, JWTVerifyOptions } from "jose";
 import { ApiError } from "../errors.ts";
 import { sha256, utf8 } from "../pki/bytes.ts";
-import type { KeyLocation, OidcKeySource, Principal, TokenStore } from "../store/types.ts";
+import type { OidcKeySource, Principal, TokenStore } from "../store/types.ts";
 import type { TrustPolicy } from "../config/oidc-trust.ts";
 import { ASYMMETRIC_ALGS, selectPolicy } from "./oidc-policy.ts";
 
@@ -66,14 +68,14 @@ export function oidcAuthenticator(trust: readonly TrustPolicy[] | string, keys: 
       // Keys come only from the policies' configured issuers: a token's iss never chooses a URL to fetch.
       const candidates = trust.filter((p) => p.issuer === claims.iss);
       if (candidates.length === 0) throw invalidToken("the token's issuer is not trusted by any OIDC_TRUST policy");
-      const verified = await verify(jwt, header, candidates, keys, now, jwtVerify);
+      const { payload: verified, verifiedBy } = await verify(jwt, header, candidates, keys, now, jwtVerify);
       const iat = verified.iat!;
       if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw invalidToken("the token is not yet valid (iat is in the future)");
       const subject = verified.sub;
       if (typeof subject !== "string" || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
         throw invalidToken(`the token's sub claim must be a string of 1 to ${MAX_SUBJECT_LENGTH} characters`);
       }
-      const selected = selectPolicy(candidates, verified as Record<string, unknown>, subject);
+      const selected = selectPolicy(candidates, verified as Record<string, unknown>, subject, verifiedBy);
       if (selected.ok) return selected.principal;
       const refusal = selected.refusal;
       switch (refusal.reason) {
@@ -124,17 +126,29 @@ function precheck(alg: unknown, claims: JWTPayload): void {
   if (typeof claims.iss !== "string") throw invalidToken("the token's iss claim must be a string");
 }
 
-function locationId(l: KeyLocation): KeyLocation["jwks"] | string {
-  return l.jwks ?? l.jwksUri ?? `discovery:${l.issuer}`;
-}
-
-/** Verifies signature and times with the keys of each distinct key location among the candidates (usually one). */
-async function verify(jwt: string, header: Unverified["header"], candidates: readonly TrustPolicy[], keys: OidcKeySource, now: Date, jwtVerify: Jose["jwtVerify"]): Promise<JWTPayload> {
-  const seen = new Set<unknown>();
+/**
+ * Verifies signature and times with the keys of each distinct key source
+ * among the candidates (usually one per cluster or CI issuer), and returns
+ * every source whose keys verified it: the policy is then chosen among the
+ * policies of those sources only. Every source is tried, not just the first
+ * that verifies, so two sources that publish the same key both count; a kid
+ * absent from a source costs a map lookup, and fetch failures are cached.
+ */
+async function verify(
+  jwt: string,
+  header: Unverified["header"],
+  candidates: readonly TrustPolicy[],
+  keys: OidcKeySource,
+  now: Date,
+  jwtVerify: Jose["jwtVerify"],
+): Promise<{ payload: JWTPayload; verifiedBy: Set<string> }> {
+  const seen = new Set<string>();
+  const verifiedBy = new Set<string>();
+  let payload: JWTPayload | undefined;
   let refusal: ApiError | undefined;
   for (const policy of candidates) {
-    if (seen.has(locationId(policy.keys))) continue;
-    seen.add(locationId(policy.keys));
+    if (seen.has(policy.keySource)) continue;
+    seen.add(policy.keySource);
     const found = await keys.key(policy.keys, { alg: header.alg as string, kid: typeof header.kid === "string" ? header.kid : undefined }, now.getTime());
     if (!found.ok) {
       switch (found.reason) {
@@ -153,14 +167,16 @@ async function verify(jwt: string, header: Unverified["header"], candidates: rea
     }
     for (const key of found.keys.slice(0, 4)) {
       try {
-        const { payload } = await jwtVerify(jwt, key, { ...VERIFY_OPTIONS, currentDate: now });
-        return payload;
+        ({ payload } = await jwtVerify(jwt, key, { ...VERIFY_OPTIONS, currentDate: now }));
+        verifiedBy.add(policy.keySource);
+        break;
       } catch (e) {
-        refusal = describe(e);
-        if (joseCode(e) !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") throw refusal;
+        if (joseCode(e) !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") throw describe(e);
+        if (payload === undefined) refusal = describe(e);
       }
     }
   }
+  if (payload !== undefined) return { payload, verifiedBy };
   throw refusal ?? invalidToken("the token could not be verified");
 }
 

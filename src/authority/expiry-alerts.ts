@@ -28,6 +28,16 @@ function describeWithin(seconds: number): string {
   return seconds % 86_400 === 0 ? `${seconds / 86_400} days` : `${Math.round(seconds / 3600)} hours`;
 }
 
+/**
+ * Slack's "Escaping text" rule for mrkdwn: &, < and > become &amp;, &lt;, &gt;,
+ * so a caller-chosen value (an OIDC `sub` is a branch name, and `<!channel>`
+ * is a valid one) can never become a mention, a link or a command. Mattermost
+ * and Teams' Slack-compatible webhooks read the same entities.
+ */
+export function escapeSlackText(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 export function alertMessage(due: AtRiskCertificate[], now: Date, withinSeconds: number, more: boolean): ExpiryAlert {
   const certificates = due.map((c) => ({
     serial: c.serial,
@@ -38,8 +48,13 @@ export function alertMessage(due: AtRiskCertificate[], now: Date, withinSeconds:
     ...(c.principal_subject !== null ? { subject: c.principal_subject } : {}),
     days_left: Math.max(0, Math.floor((Date.parse(c.not_after) - now.getTime()) / DAY_MS)),
   }));
-  const holder = (c: (typeof certificates)[number]) => (c.subject === undefined ? `token ${c.principal}` : `trust policy ${c.principal} (sub ${c.subject})`);
-  const lines = certificates.map((c) => `• ${c.names.join(", ")}: expires ${c.not_after.slice(0, 16).replace("T", " ")} UTC (${c.days_left === 0 ? "today" : `in ${c.days_left} day${c.days_left === 1 ? "" : "s"}`}), serial ${c.serial}, ${holder(c)}`);
+  // Every recorded value is escaped in the text; the JSON `certificates` keep them raw, for programs.
+  const e = escapeSlackText;
+  const holder = (c: (typeof certificates)[number]) => (c.subject === undefined ? `token ${e(c.principal)}` : `trust policy ${e(c.principal)} (sub ${e(c.subject)})`);
+  const lines = certificates.map(
+    (c) =>
+      `• ${e(c.names.join(", "))}: expires ${e(c.not_after.slice(0, 16).replace("T", " "))} UTC (${c.days_left === 0 ? "today" : `in ${c.days_left} day${c.days_left === 1 ? "" : "s"}`}), serial ${e(c.serial)}, ${holder(c)}`,
+  );
   const one = certificates.length === 1 && !more;
   const text = [
     `:warning: edgeca: ${certificates.length}${more ? "+" : ""} certificate${one ? " expires" : "s expire"} within ${describeWithin(withinSeconds)} and no renewal was issued:`,

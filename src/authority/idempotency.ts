@@ -8,8 +8,8 @@
  */
 import { ApiError } from "../errors.ts";
 import { seal, unseal } from "../store/sealed.ts";
-import type { CertificateRecord, IdempotencyStore, Ledger, PrincipalId } from "../store/types.ts";
-import type { IssuedCertificate } from "./mint-leaf.ts";
+import type { AuditLog, CertificateRecord, IdempotencyStore, KeepAlive, Ledger, PrincipalId } from "../store/types.ts";
+import { auditEvent, type IssuedCertificate, type RequestMeta } from "./mint-leaf.ts";
 import type { CertificateAuthority } from "../pki/certificate-authority.ts";
 import type { PublicKeyAlgorithm } from "../pki/keys.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
@@ -18,11 +18,17 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 /** A pending claim older than this is presumed dead (its isolate stopped mid-issuance) and may be taken over. */
 export const PENDING_LEASE_MS = 60_000;
 const WAIT_STEP_MS = 50;
+/** A replay answers as the first request did: 201 Created (both issuing routes). */
+const REPLAY_STATUS = 201;
 const WAIT_LIMIT_MS = 10_000;
 
 export interface IdempotencyContext {
   store: IdempotencyStore;
   ledger: Ledger;
+  /** Every replay is recorded: it hands out a certificate, and possibly its private key, once more. */
+  audit: AuditLog;
+  request: RequestMeta;
+  keepAlive?: KeepAlive | undefined;
   /** The issuing CA (its trust bundle goes with every answer). */
   ca: CertificateAuthority;
   /**
@@ -144,5 +150,7 @@ export async function withIdempotency(ctx: IdempotencyContext, mint: () => Promi
     throw new ApiError("idempotency_in_progress", "a request with this Idempotency-Key is still being processed; retry shortly", { headers: { "Retry-After": "1" } });
   }
   const issued = await replay(ctx, record.serial, record.sealed_key);
+  // Written before the answer leaves (a failed write fails the replay): a key is never handed out unrecorded.
+  await ctx.audit.append(auditEvent(ctx, "replay", REPLAY_STATUS, issued.serialNumber), ctx.keepAlive);
   return { issued, replayed: true };
 }

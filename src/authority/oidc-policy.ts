@@ -50,15 +50,25 @@ export type PolicyRefusal =
   | { reason: "placeholder_invalid"; policy: string; claim: string };
 
 /**
- * The principal of the first policy (in OIDC_TRUST order) whose issuer,
- * audience and claims all match a verified token, with its `allow` filled
- * from the claims; or why there is none.
+ * The principal of the first policy (in OIDC_TRUST order) whose key source
+ * verified the token (`verifiedBy`, the keySource ids whose keys verified its
+ * signature) and whose issuer, audience and claims all match, with its
+ * `allow` filled from the claims; or why there is none. A policy whose keys
+ * did not verify the token is never considered, however its claims match:
+ * two clusters share the issuer and `sub` shape, only their keys differ.
+ * Policies sharing issuer and key source are told apart by their claims,
+ * the first in order winning.
  */
-export function selectPolicy(policies: readonly TrustPolicy[], claims: Record<string, unknown>, subject: string): { ok: true; principal: Principal } | { ok: false; refusal: PolicyRefusal } {
+export function selectPolicy(
+  policies: readonly TrustPolicy[],
+  claims: Record<string, unknown>,
+  subject: string,
+  verifiedBy: ReadonlySet<string>,
+): { ok: true; principal: Principal } | { ok: false; refusal: PolicyRefusal } {
   const tried: string[] = [];
   let audienceMatched = false;
   for (const p of policies) {
-    if (p.issuer !== claims["iss"]) continue;
+    if (p.issuer !== claims["iss"] || !verifiedBy.has(p.keySource)) continue;
     tried.push(p.name);
     if (!audienceMatches(claims["aud"], p.audience)) continue;
     audienceMatched = true;

@@ -6,7 +6,7 @@ import type { Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import { formatDuration, parseDuration } from "../pki/duration.ts";
 import { MAX_COMMON_NAME } from "../pki/leaf-profile.ts";
-import { describeNameReason, normalizeNames, type SubjectName } from "../pki/names.ts";
+import { describeNameProblem, normalizeNames, type SubjectName } from "../pki/names.ts";
 import type { Principal as PrincipalType, Scope } from "../store/types.ts";
 
 /** The authenticated caller: an API token or an OIDC workload (src/store/types.ts). */
@@ -31,9 +31,10 @@ export function authorizeNames(principal: Principal, requested: readonly string[
   }
   const normalized = normalizeNames(requested);
   if (!normalized.ok) {
-    const names = normalized.error.map((p) => p.name);
-    throw new ApiError("invalid_hostname", `invalid names: ${names.map((n) => JSON.stringify(n)).join(", ")}`, {
-      errors: normalized.error.map((p) => ({ pointer: `${pointer}/${requested.indexOf(p.name)}`, detail: `${JSON.stringify(p.name)}: ${describeNameReason(p.reason)}` })),
+    // Each message names the name and, for a URL, a port or a path, the name to send instead.
+    const details = normalized.error.map(describeNameProblem);
+    throw new ApiError("invalid_hostname", `invalid names: ${details.join("; ")}`, {
+      errors: normalized.error.map((p, i) => ({ pointer: `${pointer}/${requested.indexOf(p.name)}`, detail: details[i]! })),
     });
   }
   const refused = principal.policy.disallowed(normalized.value);

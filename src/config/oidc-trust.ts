@@ -7,6 +7,7 @@
  * fetched by src/store/oidc-keys.ts.
  */
 import { checkPublicKeySet } from "../pki/jwk-set.ts";
+import { compileGlob, type Glob } from "../pki/glob.ts";
 import { compileNamePolicy, type NamePolicy } from "../pki/name-policy.ts";
 import { parseGrant, parseJsonArray, type Scope } from "./grant.ts";
 
@@ -19,8 +20,8 @@ export type KeyLocation =
 /** A claim condition: the claim (a name, or an RFC 6901 JSON Pointer for nested claims) and the values it may take. */
 export interface ClaimCondition {
   claim: string;
-  /** Exact values and globs (`*` matches any run of characters, `/` and `:` included). */
-  patterns: RegExp[];
+  /** Exact values and globs (`*` matches any run of characters, `/` and `:` included), matched in linear time. */
+  patterns: Glob[];
 }
 
 export interface TrustPolicy {
@@ -28,6 +29,12 @@ export interface TrustPolicy {
   issuer: string;
   audience: string;
   keys: KeyLocation;
+  /**
+   * The identity of `keys` (the inline JWKS's text, the jwks_uri, or the
+   * issuer's discovery): a token can only select a policy whose own key
+   * source verified it, since every Kubernetes cluster shares one `iss`.
+   */
+  keySource: string;
   claims: ClaimCondition[];
   scopes: ReadonlySet<Scope>;
   /** Allow patterns, possibly with `{claim}` / `{/json/pointer}` placeholders. */
@@ -136,12 +143,20 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
     issuer,
     audience,
     keys,
+    keySource: keySourceId(keys),
     claims,
     scopes: grant.scopes,
     allow: grant.allow,
     fixedPolicy: placeholders.length === 0 ? fixed(grant.allow) : undefined,
     maxTtlSeconds: grant.maxTtlSeconds,
   };
+}
+
+/** Equal for two policies that trust the same keys: the same inline key set (as JSON text), the same jwks_uri, or discovery of the same issuer. */
+export function keySourceId(keys: KeyLocation): string {
+  if (keys.jwks !== undefined) return `jwks:${JSON.stringify(keys.jwks)}`;
+  if (keys.jwksUri !== undefined) return `jwks_uri:${keys.jwksUri}`;
+  return `discovery:${keys.issuer}`;
 }
 
 function fixed(allow: string[]): NamePolicy | undefined {
@@ -158,15 +173,11 @@ function parseClaims(raw: unknown, where: string): ClaimCondition[] | string {
     if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== "string" || v.length === 0)) {
       return `${where}[${JSON.stringify(claim)}] must be a string or a non-empty list of strings`;
     }
-    out.push({ claim, patterns: (list as string[]).map(globPattern) });
+    out.push({ claim, patterns: (list as string[]).map(compileGlob) });
   }
   // An issuer such as GitHub's signs tokens for every repository in the world: without a condition, any of them would do.
   if (out.length === 0) return `${where} must hold at least one condition (e.g. "sub"): an issuer and audience alone match every tenant of a shared issuer`;
   return out;
-}
-
-function globPattern(glob: string): RegExp {
-  return new RegExp(`^${glob.split("*").map((part) => part.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&")).join(".*")}$`, "s");
 }
 
 /** A claim name as one path segment, or an RFC 6901 JSON Pointer ("/a/b", with ~1 for "/" and ~0 for "~"); null when malformed. */

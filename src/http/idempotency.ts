@@ -37,6 +37,9 @@ export async function issueIdempotently(
     {
       store: requireStores(c).idempotency,
       ledger: ctx.ledger,
+      audit: requireStores(c).audit,
+      request: ctx.request,
+      keepAlive: ctx.keepAlive,
       ca: ctx.ca,
       issuerOf: (fingerprint) => issuerByFingerprint(set, fingerprint),
       storeKey: typeof storeKey === "string" ? undefined : storeKey,

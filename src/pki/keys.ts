@@ -81,7 +81,7 @@ export async function exportSpki(key: CryptoKey): Promise<Uint8Array> {
 
 /**
  * Identifies the algorithm of a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), or says why it cannot.
- * RSA sizes are the modulus length in whole octets × 8, as they were always reported here.
+ * RSA sizes are the modulus's exact bit length (a 2,041-bit key is rsa-2041, which no size check accepts).
  */
 export async function identifyPublicKey(spki: Uint8Array): Promise<Result<PublicKeyAlgorithm, "unsupported_key" | "malformed_key">> {
   let key: SpkiKey;
@@ -98,7 +98,7 @@ export async function identifyPublicKey(spki: Uint8Array): Promise<Result<Public
       return ok("ed25519");
     case "rsa":
       // An id-RSASSA-PSS key (RFC 4055 §1.2) may not sign PKCS#1 v1.5, which is what RSA keys here do.
-      return key.pss ? err("unsupported_key") : ok(`rsa-${key.modulusOctets * 8}` as PublicKeyAlgorithm);
+      return key.pss ? err("unsupported_key") : ok(`rsa-${key.modulusBits}` as PublicKeyAlgorithm);
     case "ec-unsupported":
     case "other":
       return err("unsupported_key");

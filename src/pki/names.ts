@@ -21,11 +21,59 @@ export type NameReason =
   | "wildcard_too_broad"
   | "numeric_tld"
   | "idn_invalid"
-  | "ip_invalid";
+  | "ip_invalid"
+  /** A URL (`https://cp.example.com`): `suggestion` holds its host. */
+  | "url"
+  /** host:port: `suggestion` holds the host, `part` the port. */
+  | "port"
+  /** host/path or a trailing "/": `suggestion` holds the host, `part` the path. */
+  | "path"
+  /** A character no host name has (`character`): URL syntax, whitespace, a control character, or one IDNA mapping drops or turns into a dot. */
+  | "forbidden_character";
 
 export interface NameProblem {
   name: string;
   reason: NameReason;
+  /** The offending character (forbidden_character). */
+  character?: string;
+  /** The part to remove (port, path). */
+  part?: string;
+  /** The name edgeca would accept instead (url, port, path), when there is one. */
+  suggestion?: string;
+}
+
+/** A character as people can read it, with its code point: "@" (U+0040), a space (U+0020). */
+function showCharacter(c: string): string {
+  const cp = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (c === " ") return `a space (${cp})`;
+  if (/^[\x21-\x7e]$/.test(c)) return `${JSON.stringify(c)} (${cp})`;
+  return cp;
+}
+
+/** The message for one refused name: what is wrong and, for the common mistakes, what to send instead. */
+export function describeNameProblem(p: NameProblem): string {
+  const name = JSON.stringify(p.name);
+  const instead = p.suggestion !== undefined ? `; send the host name alone: ${JSON.stringify(p.suggestion)}` : "; send the host name alone";
+  switch (p.reason) {
+    case "url":
+      return `${name} is a URL${instead}`;
+    case "port":
+      return `${name} has a port (${JSON.stringify(p.part)}); a certificate names hosts, not ports: remove it${instead}`;
+    case "path":
+      return p.part === "/" ? `${name} ends in "/": remove it${instead}` : `${name} has a path (${JSON.stringify(p.part)}): remove it${instead}`;
+    case "forbidden_character":
+      return `${name} contains ${showCharacter(p.character!)}, ${forbiddenWhy(p.character!)}`;
+    default:
+      return `${name}: ${describeNameReason(p.reason)}`;
+  }
+}
+
+function forbiddenWhy(c: string): string {
+  if (/^\s$/u.test(c)) return "which no host name contains: remove the white space";
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x1f\x7f-\x9f]$/.test(c)) return "a control character, which no host name contains";
+  if (c.charCodeAt(0) < 0x80) return "which is URL syntax, not part of a host name: send the host name alone";
+  return "which internationalized-name mapping (UTS #46) would drop or turn into a dot, so the certified name would differ from the one sent";
 }
 
 export function describeNameReason(reason: NameReason): string {
@@ -52,6 +100,14 @@ export function describeNameReason(reason: NameReason): string {
       return "the internationalized name cannot be converted to an A-label (RFC 5890)";
     case "ip_invalid":
       return "the IP address literal is malformed";
+    case "url":
+      return "a URL is not a host name; send the host name alone";
+    case "port":
+      return "a port is not part of a host name; send the host name alone";
+    case "path":
+      return "a path is not part of a host name; send the host name alone";
+    case "forbidden_character":
+      return "the name contains a character no host name has";
   }
 }
 
@@ -181,6 +237,58 @@ function checkDnsName(name: string): NameReason | null {
   return null;
 }
 
+/** URL syntax (RFC 3986 gen-delims and "%", "\\"), which the WHATWG URL parser would act on rather than refuse. */
+const URL_SYNTAX = /[/\\@?#%:]/;
+const WHITE_OR_CONTROL = /[\s\x00-\x1f\x7f-\x9f]/u;
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** An IPv6 literal, bracketed or not, possibly with a zone (refused later as malformed, RFC 6874 zones are not certifiable). */
+const IPV6_SHAPED = /^\[?[0-9a-f:.]*:[0-9a-f:.]*(%[0-9a-z._~-]*)?\]?$/i;
+
+/** A character IDNA mapping drops (U+200B, U+00AD, variation selectors …) or turns into a label separator (U+3002, U+FF0E …). */
+function idnaChangesLabels(c: string): boolean {
+  let changes = idnaProbes.get(c);
+  if (changes === undefined) {
+    const probe = toALabels(`a${c}a`);
+    changes = probe === "aa" || (probe !== null && probe.includes("."));
+    // Bounded: a hostile request's distinct characters cannot grow it without limit.
+    if (idnaProbes.size >= 4096) idnaProbes.clear();
+    idnaProbes.set(c, changes);
+  }
+  return changes;
+}
+const idnaProbes = new Map<string, boolean>();
+
+/** The host of a name that carries a URL's scheme, port or path, if what is left is one. */
+function hostOf(text: string): string | undefined {
+  const host = text.replace(SCHEME, "").replace(/^[^@/?#]*@/, "").split(/[/?#]/)[0]!;
+  const bare = /^\[[0-9a-f:.]+\](:\d*)?$/i.test(host) ? host.slice(1, host.indexOf("]")) : host.replace(/:\d*$/, "");
+  return bare.length > 0 && normalizeName(bare).ok ? bare : undefined;
+}
+
+/**
+ * Refuses, before any conversion, what a URL parser would act on or an IDNA
+ * mapping would silently change (issue 21 #5): the name checked by a person
+ * or a pipeline is then the name certified. The common mistakes — a URL, a
+ * port, a path — get a message naming the name to send instead.
+ */
+function refuseUrlSyntax(input: string): NameProblem | null {
+  if (SCHEME.test(input)) return { name: input, reason: "url", ...suggest(hostOf(input)) };
+  const port = /^(\[[^\]]*\]|[^:/]+):(\d{1,5})$/.exec(input);
+  if (port) return { name: input, reason: "port", part: `:${port[2]}`, ...suggest(hostOf(input)) };
+  const path = /^([^/\\@?#%:\s]+)(\/.*)$/s.exec(input);
+  if (path) return { name: input, reason: "path", part: path[2]!, ...suggest(hostOf(input)) };
+  const ipv6 = IPV6_SHAPED.test(input);
+  for (const c of input) {
+    if (WHITE_OR_CONTROL.test(c) || (URL_SYNTAX.test(c) && !(ipv6 && (c === ":" || c === "%")))) return { name: input, reason: "forbidden_character", character: c };
+    if (c.charCodeAt(0) >= 0x80 && idnaChangesLabels(c)) return { name: input, reason: "forbidden_character", character: c };
+  }
+  return null;
+}
+
+function suggest(host: string | undefined): { suggestion?: string } {
+  return host === undefined ? {} : { suggestion: host };
+}
+
 /**
  * Normalizes one requested name: IP literals (IPv6 optionally in brackets)
  * become IP SANs in canonical form; everything else is a DNS name, lower
@@ -188,9 +296,11 @@ function checkDnsName(name: string): NameReason | null {
  */
 export function normalizeName(input: string): Result<SubjectName, NameProblem> {
   const fail = (reason: NameReason) => err({ name: input, reason });
-  let text = input.trim();
+  let text = input;
   if (text.length === 0) return fail("empty");
   if (text.length > 1024) return fail("too_long");
+  const refused = refuseUrlSyntax(text);
+  if (refused) return err(refused);
   const unbracketed = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
   if (unbracketed.includes(":")) {
     let bytes = parseIpv6(unbracketed);
@@ -209,8 +319,10 @@ export function normalizeName(input: string): Result<SubjectName, NameProblem> {
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(text)) {
     const wildcard = text.startsWith("*.");
-    const converted = toALabels(wildcard ? text.slice(2) : text);
-    if (converted === null || /[^a-z0-9.-]/.test(converted)) return fail("idn_invalid");
+    const unicode = wildcard ? text.slice(2) : text;
+    const converted = toALabels(unicode);
+    // The label count must survive conversion (a safety net behind refuseUrlSyntax's per-character check).
+    if (converted === null || /[^a-z0-9.-]/.test(converted) || converted.split(".").length !== unicode.split(".").length) return fail("idn_invalid");
     text = wildcard ? `*.${converted}` : converted;
   }
   const reason = checkDnsName(text);

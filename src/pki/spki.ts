@@ -21,8 +21,8 @@ const CURVES: Record<string, "P-256" | "P-384" | "P-521"> = {
 };
 
 export type SpkiKey =
-  /** `modulusOctets`: the modulus length in octets, without a leading zero octet (RFC 8017 §3.1 k). */
-  | { kind: "rsa"; pss: boolean; modulusOctets: number }
+  /** `modulusBits`: the exact bit length of the modulus n (RFC 8017 §3.1), not rounded to whole octets. */
+  | { kind: "rsa"; pss: boolean; modulusBits: number }
   | { kind: "ec"; curve: "P-256" | "P-384" | "P-521" }
   /** EC key on a curve WebCrypto does not implement, or with implicit/explicit parameters (RFC 5480 §2.1.1). */
   | { kind: "ec-unsupported" }
@@ -62,7 +62,7 @@ function keyOf(oid: string, bytes: Uint8Array, params: Tlv | undefined, bits: Ui
       const modulus = readIntegerBytes(bits, expectTag(n, TAG.INTEGER, "RSA modulus"));
       readIntegerBytes(bits, expectTag(e, TAG.INTEGER, "RSA public exponent"));
       if (modulus[0]! & 0x80) throw new DerError("negative RSA modulus");
-      return { kind: "rsa", pss: oid === KEY_OID.rsassaPss, modulusOctets: modulus[0] === 0 ? modulus.length - 1 : modulus.length };
+      return { kind: "rsa", pss: oid === KEY_OID.rsassaPss, modulusBits: bitLength(modulus) };
     }
     case KEY_OID.ecPublicKey: {
       // RFC 5480 §2.1.1: the parameters are required; only namedCurve is allowed in PKIX.
@@ -76,6 +76,17 @@ function keyOf(oid: string, bytes: Uint8Array, params: Tlv | undefined, bits: Ui
     default:
       return { kind: "other", oid };
   }
+}
+
+/**
+ * The bit length of a non-negative big-endian integer: counted from its most
+ * significant set bit, so a 2,041-bit modulus (256 octets) is 2041, not 2048.
+ */
+export function bitLength(integer: Uint8Array): number {
+  let i = 0;
+  while (i < integer.length && integer[i] === 0) i++;
+  if (i === integer.length) return 0;
+  return (integer.length - i - 1) * 8 + (32 - Math.clz32(integer[i]!));
 }
 
 const RSA_ENCRYPTION_ALGORITHM = encodeTlv(

@@ -412,6 +412,16 @@ export function d1AuditLog(db: D1Database, options: LedgerWriteOptions = { group
     append(event, keepAlive) {
       return writer.write({ certificate: null, audit: event }, keepAlive);
     },
+    async countRefusal(event) {
+      // Minute resolution: "2026-12-07T09:15" of the ISO time.
+      const bucket = JSON.stringify([event.client_address ?? "", event.status, event.code ?? "", event.at.slice(0, 16)]);
+      await db
+        .prepare(
+          `INSERT INTO audit_events (${AUDIT_COLUMNS}, bucket) VALUES (${AUDIT_FIELDS.map(() => "?").join(", ")}, ?) ON CONFLICT (bucket) WHERE bucket IS NOT NULL DO UPDATE SET count = count + 1`,
+        )
+        .bind(...AUDIT_FIELDS.map((f) => event[f]), bucket)
+        .run();
+    },
     async purgeBefore(before) {
       await db.prepare("DELETE FROM audit_events WHERE at < ?").bind(before).run();
     },
@@ -431,7 +441,7 @@ export function d1AuditLog(db: D1Database, options: LedgerWriteOptions = { group
         where.push("id < ?");
         args.push(q.beforeId);
       }
-      const sql = `SELECT id, ${AUDIT_COLUMNS} FROM audit_events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+      const sql = `SELECT id, ${AUDIT_COLUMNS}, count FROM audit_events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
       const { results } = await db.prepare(sql).bind(...args, q.limit).all<AuditRecord>();
       return results;
     },

@@ -88,7 +88,8 @@ export interface CertificateRecord {
   renewed_at: string | null;
 }
 
-export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert"] as const;
+/** `replay`: an Idempotency-Key handed out a recorded certificate (and its private key, when one was generated) again. */
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert", "replay"] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {
@@ -108,6 +109,8 @@ export interface AuditEvent {
 
 export interface AuditRecord extends AuditEvent {
   id: number;
+  /** How many requests the row stands for: 1, or more for counted refusals (AuditLog.countRefusal). */
+  count: number;
 }
 
 export type CertificateStatus = "active" | "revoked" | "expired";
@@ -248,6 +251,12 @@ export interface AlertSink {
 
 export interface AuditLog {
   append(event: AuditEvent, keepAlive?: KeepAlive): Promise<void>;
+  /**
+   * Records a refusal with no principal by counting it: one row per client
+   * address, status, code and minute, its `count` raised for each further
+   * one (the row keeps the first request's time, path and request id).
+   */
+  countRefusal(event: AuditEvent): Promise<void>;
   /** Deletes events older than `before` (retention). */
   purgeBefore(before: string): Promise<void>;
   list(query: AuditQuery): Promise<AuditRecord[]>;

@@ -4,7 +4,9 @@ window.ui = SwaggerUIBundle({
   url: "/openapi.yaml",
   dom_id: "#swagger-ui",
   deepLinking: true,
-  persistAuthorization: true,
+  // Not persisted: Swagger UI would keep the bearer token in localStorage, readable by every page of
+  // this origin and kept after the tab closes (the same rule as /ui, which uses sessionStorage only).
+  persistAuthorization: false,
   displayRequestDuration: true,
   defaultModelsExpandDepth: 0,
 });

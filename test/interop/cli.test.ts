@@ -104,6 +104,10 @@ describe("edgeca issue", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toMatch(/^edgeca: .*\(invalid_hostname, HTTP 400, request \S+\)\n$/);
+    // A URL names the host to send instead (issue 20): the service's message, one line.
+    const url = await edgeca(["issue", "--hostname", "grpcs://cp.example.com:5685", "--out-dir", join(temp.dir, "bad")], { env });
+    expect(url.status).toBe(1);
+    expect(url.stderr).toContain('"grpcs://cp.example.com:5685" is a URL; send the host name alone: "cp.example.com"');
     const json = await edgeca(["issue", "--hostname", "bad..name.example.com", "--json"], { env });
     expect(json.status).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: "invalid_hostname", status: 400, exit_code: 1 } });

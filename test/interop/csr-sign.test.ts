@@ -144,6 +144,21 @@ describe("CSR requests the service must not honour", () => {
     expect(res.json<{ code: string }>().code).toBe("unsupported_key");
   });
 
+  it("counts the RSA modulus in bits: a 2,041-bit key is 400 unsupported_key, a 2,048-bit key is recorded as rsa-2048 (issue 21)", async () => {
+    const short = makeCsr("rsa-2048", "/CN=short.zone-a.mesh.example.com", ["subjectAltName=DNS:short.zone-a.mesh.example.com"], ["-newkey", "rsa:2041"]);
+    // The key really is 2,041 bits (256 octets, so a whole-octet count said 2048).
+    expect(opensslOk(["rsa", "-in", short.keyFile, "-noout", "-text"])).toMatch(/Private-Key: \(2041 bit/);
+    const res = await post(worker, "/v1/certificates/sign", { csr: short.csr });
+    expect(res.status).toBe(400);
+    expect(res.json<{ code: string; detail: string }>()).toMatchObject({ code: "unsupported_key", detail: expect.stringContaining("rsa-2041") });
+
+    const full = makeCsr("rsa-2048", "/CN=full.zone-a.mesh.example.com", ["subjectAltName=DNS:full.zone-a.mesh.example.com"]);
+    const issued = await sign({ csr: full.csr });
+    expect(issued.key_algorithm).toBe("rsa-2048");
+    const record = await fetch(`${worker.url}/v1/certificates/${issued.serial_number}`, { headers: { Authorization: `Bearer ${worker.authority.tokens.admin}` } });
+    expect(((await record.json()) as { key_algorithm: string }).key_algorithm).toBe("rsa-2048");
+  });
+
   it("rejects a CSR whose SAN is outside the token's names (403 name_not_allowed)", async () => {
     const { csr } = makeCsr("ec-p256", "/CN=cp.zone-b.mesh.example.com", ["subjectAltName=DNS:cp.zone-b.mesh.example.com"]);
     const res = await post(worker, "/v1/certificates/sign", { csr }, worker.authority.tokens.zoneA);

@@ -56,6 +56,10 @@ describe("GET /docs", () => {
     const status = (await op.locator(".live-responses-table .response .response-col_status").first().innerText()).trim();
     expect(status).toBe("200");
     expect(await op.locator(".live-responses-table .response .response-col_description").first().innerText()).toContain("BEGIN CERTIFICATE");
+    // Issue 21 #2: the bearer token is never written to storage every page of the origin can read.
+    const stored = await page.evaluate(() => JSON.stringify({ ...(globalThis as unknown as { localStorage: Record<string, string> }).localStorage }));
+    expect(stored).not.toContain(worker.authority.tokens.admin);
+    expect(stored).not.toContain("authorized");
     expect(foreign).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
   });

@@ -18,6 +18,7 @@ import { parseCsr } from "../../src/pki/csr.ts";
 import { DER, DerWriter, contextConstructed, contextPrimitive, ecdsaSignatureToDer, encodeOid } from "../../src/pki/der-writer.ts";
 import { identifyPublicKey } from "../../src/pki/keys.ts";
 import { children, raw, readRoot, TAG } from "../../src/pki/path-validation/der.ts";
+import { bitLength } from "../../src/pki/spki.ts";
 import { decodePem, encodePem } from "../../src/pki/pem.ts";
 import { identifyPublicKeyPeculiar, parseCsrPeculiar } from "../helpers/peculiar-reference.ts";
 
@@ -216,6 +217,28 @@ describe("hand-built CSRs for the structure OpenSSL never writes", () => {
   }
 
   const dns = (name: string) => (w: DerWriter) => w.ascii(contextPrimitive(2), name);
+
+  it("counts the RSA modulus in bits, not whole octets: OpenSSL's 2,041-bit key is unsupported_key (the reference said rsa-2048), 2,048 stays rsa-2048 (issue 21)", async () => {
+    for (const [bits, expected] of [
+      [2041, null],
+      [2047, null],
+      [2048, "rsa-2048"],
+    ] as const) {
+      ssl("genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${bits}`, "-out", `odd-${bits}.key`);
+      ssl("req", "-new", "-key", `odd-${bits}.key`, "-subj", "/CN=odd.example.com", "-addext", "subjectAltName=DNS:odd.example.com", "-out", `odd-${bits}.csr`);
+      const pem = readFileSync(join(dir, `odd-${bits}.csr`), "utf8");
+      const r = await parseCsr(pem);
+      if (expected === null) {
+        expect(r).toEqual({ ok: false, error: { reason: "unsupported_key", detail: `rsa-${bits} is not accepted` } });
+        // The whole-octet count it replaces, still the reference's: 256 octets → rsa-2048, accepted.
+        const old = await parseCsrPeculiar(pem);
+        expect(old.ok && old.value.publicKeyAlgorithm).toBe("rsa-2048");
+      } else {
+        expect(r.ok && r.value.publicKeyAlgorithm).toBe(expected);
+      }
+    }
+    expect([[0x00, 0x80, 0x00], [0x01, 0x00], [0x7f], [0x00, 0x00], [0xff, 0xff]].map((b) => bitLength(new Uint8Array(b)))).toEqual([16, 9, 7, 0, 16]);
+  });
 
   it("accepts an empty subject and empty attributes, like the reference", async () => {
     const pem = await build({ attributes: "empty" });

@@ -18,6 +18,8 @@ function names(list: string[]) {
 }
 
 const base = { name: "gh", issuer: "https://token.actions.githubusercontent.com", audience: "https://ca.example.com", claims: { sub: "repo:example/infra:*" }, scopes: ["issue"], allow: ["*.mesh.example.com"] };
+/** Every policy's key source, as if each had verified the token. */
+const sources = (policies: readonly TrustPolicy[]) => new Set(policies.map((p) => p.keySource));
 const parse = (entries: unknown[]) => parseTrustPolicies(JSON.stringify(entries), ["zone-a-pipeline"]);
 
 describe("OIDC_TRUST parsing", () => {
@@ -73,22 +75,44 @@ describe("claims and placeholders", () => {
       { ...base, name: "main", claims: { sub: "repo:example/infra:ref:refs/heads/*" } },
       { ...base, name: "any", claims: { sub: "*" } },
     ]) as TrustPolicy[];
-    const picked = selectPolicy(policies, claims, claims.sub);
+    const picked = selectPolicy(policies, claims, claims.sub, sources(policies));
     expect(picked.ok && picked.principal).toMatchObject({ name: "main", subject: claims.sub });
-    const none = selectPolicy(policies.slice(0, 1), claims, claims.sub);
+    const none = selectPolicy(policies.slice(0, 1), claims, claims.sub, sources(policies));
     expect(none).toEqual({ ok: false, refusal: { reason: "no_policy_matched", tried: ["tags"] } });
-    expect(selectPolicy(policies, { ...claims, aud: ["https://other.example"] }, claims.sub)).toEqual({ ok: false, refusal: { reason: "audience_mismatch", tried: ["tags", "main", "any"] } });
+    expect(selectPolicy(policies, { ...claims, aud: ["https://other.example"] }, claims.sub, sources(policies))).toEqual({ ok: false, refusal: { reason: "audience_mismatch", tried: ["tags", "main", "any"] } });
+  });
+
+  it("selects only among policies whose own key source verified the token (issue 21, finding 1); same source: claims and order decide", async () => {
+    const [ka, kb] = [await signingKey("ES256"), await signingKey("ES256")];
+    const k8s = { ...base, issuer: "https://kubernetes.default.svc.cluster.local", claims: { sub: "system:serviceaccount:kuma-system:kuma-control-plane" } };
+    const kubeClaims = { ...claims, iss: k8s.issuer, sub: k8s.claims.sub };
+    const policies = parse([
+      { ...k8s, name: "zone-a-cp", jwks: { keys: [ka.publicJwk] }, allow: ["kds.zone-a.mesh.example.com"] },
+      { ...k8s, name: "zone-b-cp", jwks: { keys: [kb.publicJwk] }, allow: ["kds.zone-b.mesh.example.com"] },
+      { ...k8s, name: "zone-b-other", jwks: { keys: [kb.publicJwk] }, claims: { sub: "*" }, allow: ["other.zone-b.mesh.example.com"] },
+    ]) as TrustPolicy[];
+    const [a, b, b2] = policies;
+    expect(a!.keySource).not.toBe(b!.keySource);
+    // The same key set written twice is one source.
+    expect(b2!.keySource).toBe(b!.keySource);
+    const byB = selectPolicy(policies, kubeClaims, kubeClaims.sub, new Set([b!.keySource]));
+    expect(byB.ok && byB.principal.name).toBe("zone-b-cp");
+    const byA = selectPolicy(policies, kubeClaims, kubeClaims.sub, new Set([a!.keySource]));
+    expect(byA.ok && byA.principal.name).toBe("zone-a-cp");
+    expect(selectPolicy(policies, kubeClaims, kubeClaims.sub, new Set())).toEqual({ ok: false, refusal: { reason: "audience_mismatch", tried: [] } });
+    const otherSub = selectPolicy(policies, { ...kubeClaims, sub: "system:serviceaccount:x:y" }, "system:serviceaccount:x:y", new Set([b!.keySource]));
+    expect(otherSub.ok && otherSub.principal.name).toBe("zone-b-other");
   });
 
   it.each([["a.b"], ["*"], [""], ["x".repeat(64)], [7], [null]])("refuses %j as a placeholder value", (ns) => {
     const [p] = parse([{ ...base, allow: ["cp.{/kubernetes.io/namespace}.svc"] }]) as TrustPolicy[];
-    const r = selectPolicy([p!], { ...claims, "kubernetes.io": { namespace: ns } }, claims.sub);
+    const r = selectPolicy([p!], { ...claims, "kubernetes.io": { namespace: ns } }, claims.sub, sources([p!]));
     expect(r).toEqual({ ok: false, refusal: { reason: "placeholder_invalid", policy: "gh", claim: "/kubernetes.io/namespace" } });
   });
 
   it("fills a one-label value, lowercased, and allows only that label's names", () => {
     const [p] = parse([{ ...base, allow: ["cp.{/kubernetes.io/namespace}.svc", "*.{/kubernetes.io/namespace}.mesh.example.com"] }]) as TrustPolicy[];
-    const r = selectPolicy([p!], claims, claims.sub);
+    const r = selectPolicy([p!], claims, claims.sub, sources([p!]));
     if (!r.ok) throw new Error("expected a principal");
     expect(r.principal.policy.disallowed(names(["cp.zone-a.svc", "x.zone-a.mesh.example.com", "cp.zone-b.svc"])).map((n) => n.value)).toEqual(["cp.zone-b.svc"]);
   });

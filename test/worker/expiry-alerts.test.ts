@@ -8,7 +8,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sendExpiryAlerts } from "../../src/authority/expiry-alerts.ts";
+import { alertMessage, sendExpiryAlerts } from "../../src/authority/expiry-alerts.ts";
 import { loadAlertConfig } from "../../src/config/alerting.ts";
 import worker from "../../src/index.ts";
 import { d1AuditLog, d1ExpiryAlertLog } from "../../src/store/d1.ts";
@@ -95,6 +95,38 @@ describe("expiry alerts", () => {
     const metrics = await callWithEnv({ DB: { prepare: (q: string) => db.prepare(q), batch: (b: D1PreparedStatement[]) => db.batch(b) } } as never, "/metrics", { token: tokens.admin });
     const line = (await metrics.text()).split("\n").find((l) => l.includes(`serial="${issued.serial_number}"`));
     expect(line).toMatch(new RegExp(`^edgeca_certificate_expiration_timestamp_seconds\\{serial="${issued.serial_number}",common_name="kuma-control-plane.${namespace}.svc",principal="zone-cp",subject="${subject}"\\} `));
+  });
+
+  it("escapes &, < and > of caller-chosen values in the text, so a sub <!channel> mentions nobody; the JSON stays raw (issue 21 #8)", async () => {
+    const trust = await inlineTrust();
+    const namespace = `esc-${crypto.randomUUID().slice(0, 8)}`;
+    // A GitHub ref may be named <!channel>; here the sub carries it, with an & and a user mention.
+    const subject = "repo:example/infra:ref:refs/heads/<!channel>&<@U024BE7LH>";
+    const jwt = await trust.sign(k8sClaims(namespace, { sub: subject }));
+    const res = await callWithEnv({ OIDC_TRUST: trust.OIDC_TRUST }, "/v1/certificates", { token: jwt, body: { hostnames: [`kuma-control-plane.${namespace}.svc`], ttl: "3d" } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const issued = (await res.json()) as IssuedJson;
+
+    const sink = recordingSink();
+    await sendExpiryAlerts(context(sink.sink, new Date(Date.now() + 3 * DAY - 3_600_000)));
+    const alert = sink.sent.find((a) => a.certificates.some((c) => c.serial === issued.serial_number))!;
+    expect(alert.text).toContain(`serial ${issued.serial_number}, trust policy zone-cp (sub repo:example/infra:ref:refs/heads/&lt;!channel&gt;&amp;&lt;@U024BE7LH&gt;)`);
+    expect(alert.text).not.toMatch(/<!channel>|<@U024BE7LH>/);
+    // Slack's only control characters are &, < and >: none is left unescaped in the text.
+    expect(alert.text.replace(/&(amp|lt|gt);/g, "")).not.toMatch(/[&<>]/);
+    expect(alert.certificates.find((c) => c.serial === issued.serial_number)).toMatchObject({ principal: "zone-cp", subject });
+  });
+
+  it("escapes the token name and names too (every caller-controlled value of the text)", () => {
+    const now = new Date("2026-12-07T00:00:00Z");
+    const message = alertMessage(
+      [{ serial: "0a", hostnames: ["a.example.com", "<b>"], not_after: "2026-12-10T00:00:00.000Z", token_name: "ops<&>", principal_subject: null } as never],
+      now,
+      14 * 86_400,
+      false,
+    );
+    expect(message.text).toContain("• a.example.com, &lt;b&gt;: expires 2026-12-10 00:00 UTC (in 3 days), serial 0a, token ops&lt;&amp;&gt;");
+    expect(message.certificates[0]).toMatchObject({ names: ["a.example.com", "<b>"], principal: "ops<&>" });
   });
 
   it("still runs housekeeping when the alert settings are wrong, and says which setting without the URL", async () => {

@@ -92,6 +92,34 @@ describe("rate limits", () => {
   });
 });
 
+describe("refusals without a principal are counted, not written one row each (issue 21 #7)", () => {
+  it("200 requests with made-up tokens from one address write a handful of rows whose counts sum to 200", async () => {
+    const address = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const madeUp = (i: number) => (i % 2 === 0 ? `edgeca_madeup${i}` : `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ${i}.c2ln`);
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => (await call(i % 4 === 3 ? "/v1/certificates" : "/v1/audit", { token: madeUp(i), headers: { "CF-Connecting-IP": address } })).status),
+    );
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    const { results } = await env.DB!.prepare("SELECT code, count, token_name FROM audit_events WHERE client_address = ? ORDER BY id").bind(address).all<{ code: string; count: number; token_name: string | null }>();
+    // Two codes (unauthorized for API-token-shaped, invalid_token for JWT-shaped), and at most one minute boundary crossed.
+    expect(results.length).toBeGreaterThanOrEqual(2);
+    expect(results.length).toBeLessThanOrEqual(4);
+    expect(new Set(results.map((r) => r.code))).toEqual(new Set(["unauthorized", "invalid_token"]));
+    expect(results.reduce((n, r) => n + r.count, 0)).toBe(200);
+    expect(results.every((r) => r.token_name === null)).toBe(true);
+    // Listed with their counts.
+    const listed = (await (await call(`/v1/audit?limit=500`, { token: tokens.admin })).json()) as { events: { client_address: string | null; count: number }[] };
+    expect(listed.events.filter((e) => e.client_address === address).reduce((n, e) => n + e.count, 0)).toBe(200);
+    // Another address is another row; a refused caller with a principal still gets a row per request.
+    await call("/v1/audit", { token: "edgeca_other", headers: { "CF-Connecting-IP": "192.0.2.200" } });
+    const other = await env.DB!.prepare("SELECT count FROM audit_events WHERE client_address = '192.0.2.200'").all<{ count: number }>();
+    expect(other.results).toEqual([{ count: 1 }]);
+    for (let i = 0; i < 3; i++) await call("/v1/audit", { token: tokens.reader, headers: { "CF-Connecting-IP": address } });
+    const scoped = await env.DB!.prepare("SELECT count FROM audit_events WHERE client_address = ? AND token_name = 'reader'").bind(address).all<{ count: number }>();
+    expect(scoped.results).toEqual([{ count: 1 }, { count: 1 }, { count: 1 }]);
+  });
+});
+
 describe("input limits", () => {
   it("refuses more than 16 PEM blocks in a chain", async () => {
     const p = await expectProblem(await call("/v1/verify", { token: tokens.admin, body: { chain: env.TEST_ROOT_PEM.repeat(17) } }), 400, "validation_failed");
@@ -253,3 +281,21 @@ function decodeOne(pem: string, label = "CERTIFICATE"): Uint8Array {
   if (!blocks.ok || blocks.value[0]!.label !== label) throw new Error(`not a ${label} PEM`);
   return blocks.value[0]!.der;
 }
+
+describe("names are refused before conversion, each with a message naming the fix (issue 21 #5, issue 20)", () => {
+  it.each([
+    ["https://cp.example.com", '"https://cp.example.com" is a URL; send the host name alone: "cp.example.com"'],
+    ["grpcs://cp.example.com:5685", '"grpcs://cp.example.com:5685" is a URL; send the host name alone: "cp.example.com"'],
+    ["cp.example.com:5678", '"cp.example.com:5678" has a port (":5678"); a certificate names hosts, not ports: remove it; send the host name alone: "cp.example.com"'],
+    ["cp.example.com/kds", '"cp.example.com/kds" has a path ("/kds"): remove it; send the host name alone: "cp.example.com"'],
+    ["cp.example.com/", '"cp.example.com/" ends in "/": remove it; send the host name alone: "cp.example.com"'],
+    ["ü@victim.example.net/x.zone-a.mesh.example.com", '"ü@victim.example.net/x.zone-a.mesh.example.com" contains "@" (U+0040), which is URL syntax, not part of a host name: send the host name alone'],
+    ["x\u200b.zone-a.mesh.example.com", '"x\u200b.zone-a.mesh.example.com" contains U+200B, which internationalized-name mapping (UTS #46) would drop or turn into a dot, so the certified name would differ from the one sent'],
+    ["kds .zone-a.mesh.example.com", '"kds .zone-a.mesh.example.com" contains a space (U+0020), which no host name contains: remove the white space'],
+  ])("POST /v1/certificates with %j → 400 invalid_hostname: %s", async (name, message) => {
+    const res = await call("/v1/certificates", { token: tokens.admin, body: { hostnames: ["ok.example.com", name] } });
+    const p = await expectProblem(res, 400, "invalid_hostname");
+    expect(p.errors).toEqual([{ pointer: "/hostnames/1", detail: message }]);
+    expect(p.detail).toBe(`invalid names: ${message}`);
+  });
+});

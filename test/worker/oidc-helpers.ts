@@ -51,3 +51,21 @@ export function k8sClaims(namespace: string, extra: Record<string, unknown> = {}
     ...extra,
   };
 }
+
+/** One Kubernetes cluster's service-account signing key, published as an inline JWKS (`kubectl get --raw /openid/v1/jwks`). */
+export interface ClusterKey {
+  jwks: { keys: Record<string, unknown>[] };
+  sign(claims: Record<string, unknown>): Promise<string>;
+}
+
+/**
+ * A cluster's RS256 key. Every cluster has the same default issuer; the kid is
+ * given so two clusters can publish the same kid for different keys.
+ */
+export async function clusterKey(kid: string): Promise<ClusterKey> {
+  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+  return {
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }] },
+    sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(privateKey),
+  };
+}

@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { callWithEnv, expectProblem, tokens, type CallOptions } from "./helpers.ts";
-import { inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
+import { clusterKey, inlineTrust, k8sClaims, OIDC_AUDIENCE, OIDC_ISSUER, type ClusterKey, type InlineTrust } from "./oidc-helpers.ts";
 
 let trust: InlineTrust;
 let OIDC_TRUST: string;
@@ -82,5 +82,75 @@ describe("OIDC callers in workerd", () => {
     // /healthz says so too, and API tokens keep working (each credential path fails closed on its own secret).
     expect((await expectProblem(await callWithEnv({ OIDC_TRUST: trust }, "/healthz"), 503, "config_invalid")).detail).toMatch(detail);
     expect((await callWithEnv({ OIDC_TRUST: trust }, "/v1/certificates?limit=1", { token: tokens.admin })).status).toBe(200);
+  });
+});
+
+/**
+ * Issue 21, finding 1: two clusters share the default issuer and the `sub` of
+ * their control plane's service account; only their keys differ. A token
+ * signed by cluster B must never act as cluster A's policy.
+ */
+describe("a policy is selected only by a token its own keys verified (issue 21 #1)", () => {
+  const ZONE_A = "kds.zone-a.mesh.example.com";
+  const ZONE_B = "kds.zone-b.mesh.example.com";
+  let clusterA: ClusterKey;
+  let clusterB: ClusterKey;
+  let clusterC: ClusterKey;
+  let twoClusters: string;
+  const kdsClaims = () => k8sClaims("kuma-system");
+
+  beforeAll(async () => {
+    // The same kid in both clusters: B's token finds a key in A's set, whose signature check must fail and move on.
+    [clusterA, clusterB, clusterC] = [await clusterKey("sa-key"), await clusterKey("sa-key"), await clusterKey("other")];
+    const policy = (name: string, jwks: ClusterKey["jwks"], allow: string) => ({
+      name,
+      issuer: OIDC_ISSUER,
+      audience: OIDC_AUDIENCE,
+      jwks,
+      claims: { "/kubernetes.io/serviceaccount/name": "kuma-control-plane" },
+      scopes: ["issue", "read", "revoke"],
+      allow: [allow],
+    });
+    twoClusters = JSON.stringify([policy("zone-a-cp", clusterA.jwks, ZONE_A), policy("zone-b-cp", clusterB.jwks, ZONE_B)]);
+  });
+  const zoneCall = (path: string, opts: CallOptions) => callWithEnv({ OIDC_TRUST: twoClusters }, path, opts);
+
+  it("cluster B's token asking for zone A's name → 403 under zone-b-cp; its own name → 201", async () => {
+    const tokenB = await clusterB.sign(kdsClaims());
+    const refused = await expectProblem(await zoneCall("/v1/certificates", { token: tokenB, body: { hostnames: [ZONE_A] } }), 403, "name_not_allowed");
+    expect(refused.detail).toContain('"zone-b-cp"');
+    const own = await zoneCall("/v1/certificates", { token: tokenB, body: { hostnames: [ZONE_B] } });
+    expect(own.status, await own.clone().text()).toBe(201);
+    const a = await zoneCall("/v1/certificates", { token: await clusterA.sign(kdsClaims()), body: { hostnames: [ZONE_A] } });
+    expect(a.status, await a.clone().text()).toBe(201);
+    // A cluster neither policy trusts: not verified by any key source.
+    await expectProblem(await zoneCall("/v1/certificates", { token: await clusterC.sign(kdsClaims()), body: { hostnames: [ZONE_A] } }), 401, "invalid_token");
+  });
+
+  it("cluster B's token cannot revoke a zone-A certificate", async () => {
+    const a = await zoneCall("/v1/certificates", { token: await clusterA.sign(kdsClaims()), body: { hostnames: [ZONE_A] } });
+    const { serial_number } = (await a.json()) as { serial_number: string };
+    await expectProblem(await zoneCall(`/v1/certificates/${serial_number}/revoke`, { token: await clusterB.sign(kdsClaims()), body: {} }), 403, "name_not_allowed");
+    const status = await zoneCall(`/v1/certificates/${serial_number}`, { token: tokens.admin });
+    expect(((await status.json()) as { revoked_at: string | null }).revoked_at).toBeNull();
+  });
+
+  it("cluster B's token replaying zone A's Idempotency-Key gets neither zone A's certificate nor its key", async () => {
+    const key = `zone-a-${crypto.randomUUID()}`;
+    const body = { hostnames: [ZONE_A] };
+    const a = await zoneCall("/v1/certificates", { token: await clusterA.sign(kdsClaims()), body, headers: { "Idempotency-Key": key } });
+    expect(a.status).toBe(201);
+    const issuedA = (await a.json()) as { serial_number: string; private_key?: string };
+    expect(issuedA.private_key).toContain("PRIVATE KEY");
+    const b = await zoneCall("/v1/certificates", { token: await clusterB.sign(kdsClaims()), body, headers: { "Idempotency-Key": key } });
+    const text = await b.text();
+    expect(b.status).toBe(403);
+    expect(b.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(text).not.toContain(issuedA.serial_number);
+    expect(text).not.toContain("PRIVATE KEY");
+    // Cluster A itself still replays.
+    const again = await zoneCall("/v1/certificates", { token: await clusterA.sign(kdsClaims()), body, headers: { "Idempotency-Key": key } });
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(((await again.json()) as { serial_number: string }).serial_number).toBe(issuedA.serial_number);
   });
 });

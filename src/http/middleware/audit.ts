@@ -1,6 +1,9 @@
 /**
  * Records refused requests (every 4xx and 5xx under /v1) in the audit log:
  * time, token name when known, client address, status and problem code.
+ * Refusals with no principal (no, a made-up or an expired credential) are
+ * counted instead, one row per client address, code and minute: each is a
+ * request anyone can send, and the trail is kept 400 days.
  * Successful issuance, signing and revocation are recorded by their use
  * cases, atomically with the ledger write. An audit failure never changes
  * the answer the caller gets.
@@ -21,7 +24,7 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
   if (typeof stores === "string") return;
   const principal = c.get("principal");
   try {
-    await stores.audit.append({
+    const event = {
       at: c.get("now").toISOString(),
       event: "refused",
       outcome: "failure",
@@ -34,7 +37,9 @@ export const auditRefusals = createMiddleware<AppEnv>(async (c, next) => {
       path: path.slice(0, 256),
       serial: null,
       request_id: c.get("requestId"),
-    }, keepAlive(c));
+    } as const;
+    if (principal === undefined) await stores.audit.countRefusal(event);
+    else await stores.audit.append(event, keepAlive(c));
   } catch (e) {
     console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: `audit write failed: ${e instanceof Error ? e.message : String(e)}` }));
   }

@@ -22,12 +22,14 @@ export function requireScope(scope: Scope) {
       throw new ApiError("unauthorized", "send Authorization: Bearer <token>", { headers: { "WWW-Authenticate": REALM } });
     }
     const principal = await c.get("deps").authenticator.authenticate(match[1]!, c.get("now"));
+    // Known before the scope check: a refusal of a real caller is audited under its name, row by row,
+    // not counted with anonymous refusals (src/http/middleware/audit.ts).
+    c.set("principal", principal);
     if (!hasScope(principal, scope)) {
       throw new ApiError("insufficient_scope", `${describePrincipal(principal)} lacks the "${scope}" scope`, {
         headers: { "WWW-Authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"` },
       });
     }
-    c.set("principal", principal);
     await limitByPrincipal(c, principal);
     await next();
   });

@@ -108,6 +108,7 @@ export const AuditEvent = z
     path: z.string(),
     serial: z.string().nullable(),
     request_id: z.string(),
+    count: z.number().int().min(1).meta({ description: "How many requests the event stands for: 1, or more for refusals without a principal, counted per client address, status, code and minute (the row keeps the first one's time, path and request id)" }),
   })
   .strict()
   .meta({ id: "AuditEvent" });

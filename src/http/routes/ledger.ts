@@ -6,6 +6,7 @@ import { Hono, type Context } from "hono";
 import { lazySchema, z, type ZodType } from "../zod.ts";
 import { issuerByFingerprint, requireCaSet } from "../../authority/certificate-authority.ts";
 import { currentCrl } from "../../authority/certificate-revocation-list.ts";
+import { listCertificates, readCertificate } from "../../authority/read-certificates.ts";
 import { revokeCertificate } from "../../authority/revoke-certificate.ts";
 import { ApiError, type FieldError } from "../../errors.ts";
 import { toBase64Url, utf8 } from "../../pki/bytes.ts";
@@ -132,29 +133,27 @@ export const ledgerRoutes = new Hono<AppEnv>()
     if (errors.length) queryError(errors);
     const limit = parseLimit(c);
     const cursor = c.req.query("cursor");
-    const rows = await ledger.list({
-      hostname,
-      status: status as CertificateStatus | undefined,
-      expiringBefore,
-      token: c.req.query("token"),
-      renewed: renewed === undefined ? undefined : renewed === "true",
-      subject: c.req.query("subject"),
-      after: cursor ? decodeCursor(cursor, CertificateCursor()) : undefined,
-      limit: limit + 1,
-      now: now.toISOString(),
-    });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return c.json({
-      certificates: page.map((r) => recordJson(r, now, false)),
-      next_cursor: rows.length > limit && last ? encodeCursor({ created_at: last.created_at, serial: last.serial }) : null,
-    });
+    const { records, next } = await listCertificates(
+      ledger,
+      c.get("principal"),
+      {
+        hostname,
+        status: status as CertificateStatus | undefined,
+        expiringBefore,
+        token: c.req.query("token"),
+        renewed: renewed === undefined ? undefined : renewed === "true",
+        subject: c.req.query("subject"),
+        after: cursor ? decodeCursor(cursor, CertificateCursor()) : undefined,
+        now: now.toISOString(),
+      },
+      limit,
+    );
+    return c.json({ certificates: records.map((r) => recordJson(r, now, false)), next_cursor: next ? encodeCursor(next) : null });
   })
   .get("/v1/certificates/:serial", requireScope("read"), async (c) => {
     const serial = normalizeSerial(c.req.param("serial"));
     if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
-    const record = await requireStores(c).ledger.get(serial);
-    if (!record) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial} was issued by this service`);
+    const record = await readCertificate(requireStores(c).ledger, c.get("principal"), serial);
     return c.json(recordJson(record, c.get("now"), true));
   })
   .post("/v1/certificates/:serial/revoke", requireScope("revoke"), async (c) => {
