@@ -190,6 +190,15 @@ describe("External Account Binding (RFC 8555 §7.3.4)", () => {
     expect((await expectAcmeProblem(res, 403, "unauthorized")).detail).toMatch(/already used/);
   });
 
+  it("binds one account when two keys race for the same kid", async () => {
+    const eab = await createEab();
+    const [k1, k2] = [await accountKey(), await accountKey()];
+    const results = await Promise.all([k1, k2].map(async (k) => acmePost(k, "/acme/new-account", { externalAccountBinding: await eabJws(eab, k) })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 403]);
+    const accounts = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_accounts WHERE eab_kid = ?").bind(eab.kid).first<{ n: number }>();
+    expect(accounts!.n).toBe(1);
+  });
+
   it("refuses an expired kid", async () => {
     const eab = await createEab();
     await env.DB!.prepare("UPDATE acme_eab SET expires_at = ? WHERE kid = ?").bind(new Date(Date.now() - SECOND).toISOString(), eab.kid).run();
@@ -375,6 +384,16 @@ describe("finalize", () => {
     expect(record).toMatchObject({ token_name: "zone-a-pipeline", key_source: "csr" });
     const row = await env.DB!.prepare("SELECT acme_account_id FROM certificates WHERE serial = ?").bind(serial).first<{ acme_account_id: string }>();
     expect(row?.acme_account_id).toBe(account.url.split("/").pop());
+  });
+
+  it("issues exactly one certificate when two finalizes race", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const results = await Promise.all([finalize(account, url, ["cp.example.com"]), finalize(account, url, ["cp.example.com"])]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
+    await expectAcmeProblem(results.find((r) => r.status === 403)!, 403, "orderNotReady");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(1);
   });
 
   it("refuses a CSR whose names differ from the order, and a CN that is not one of them", async () => {
