@@ -42,6 +42,8 @@ export interface TrustPolicy {
   /** The compiled name policy when `allow` has no placeholders (the same for every token). */
   fixedPolicy: NamePolicy | undefined;
   maxTtlSeconds: number | undefined;
+  /** `"acme": true`: tokens of this policy may create ACME External Account Binding credentials (POST /v1/acme/eab). */
+  acme: boolean;
 }
 
 /** A `{claim}` or `{/json/pointer}` placeholder in an `allow` pattern. */
@@ -97,7 +99,7 @@ function keyUrl(text: unknown): URL | null {
 function parseEntry(entry: unknown, where: string): TrustPolicy | string {
   if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return `${where} is not an object`;
   const e = entry as Record<string, unknown>;
-  const known = new Set(["name", "issuer", "audience", "jwks_uri", "jwks", "claims", "scopes", "allow", "max_ttl"]);
+  const known = new Set(["name", "issuer", "audience", "jwks_uri", "jwks", "claims", "scopes", "allow", "max_ttl", "acme"]);
   const unknown = Object.keys(e).find((k) => !known.has(k));
   // A misspelt field (say "claim") would silently drop a condition: refuse it.
   if (unknown !== undefined) return `${where}.${unknown} is not a trust policy field (${[...known].join(", ")})`;
@@ -107,6 +109,8 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
   if (typeof issuer !== "string" || issuer.length === 0 || issuer.length > 512) return `${where}.issuer must be the exact iss of the tokens`;
   const audience = e["audience"];
   if (typeof audience !== "string" || audience.length === 0 || audience.length > 512) return `${where}.audience must be the aud value the tokens carry`;
+
+  if (e["acme"] !== undefined && typeof e["acme"] !== "boolean") return `${where}.acme must be true or false`;
 
   let keys: KeyLocation;
   if (e["jwks_uri"] !== undefined && e["jwks"] !== undefined) return `${where}.jwks_uri and ${where}.jwks are exclusive: give one`;
@@ -149,6 +153,7 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
     allow: grant.allow,
     fixedPolicy: placeholders.length === 0 ? fixed(grant.allow) : undefined,
     maxTtlSeconds: grant.maxTtlSeconds,
+    acme: e["acme"] === true,
   };
 }
 
