@@ -87,7 +87,7 @@ function env(over: Partial<Env> = {}): Env {
 describe("configFromEnv", () => {
   it("turns every setting into a typed value, defaults included", () => {
     const c = configFromEnv(env({ CORS_ORIGINS: " https://a.example , https://b.example,", LEDGER_GROUP_COMMIT: " OFF ", ALERT_WEBHOOK_URL: "https://hooks.example/x", STORE_KEY: ` ${"QUFB".repeat(10)}QUE= ` }));
-    expect(c.service).toEqual({ maxTtlSeconds: 397 * 86_400, defaultTtlSeconds: 90 * 86_400, publicUrl: undefined, crlNextUpdateSeconds: 86_400, auditRetentionSeconds: 400 * 86_400 });
+    expect(c.service).toEqual({ maxTtlSeconds: 397 * 86_400, defaultTtlSeconds: 90 * 86_400, publicUrl: undefined, crlNextUpdateSeconds: 86_400, auditRetentionSeconds: 400 * 86_400, acme: { eabTtlSeconds: 86_400, orderTtlSeconds: 3_600, oidcAccountTtlSeconds: 90 * 86_400 } });
     expect(c.tokens).toMatchObject([{ name: "ci", scopes: new Set(["issue"]), maxTtlSeconds: undefined }]);
     expect(c.oidcTrust).toMatchObject([{ name: "gha", audience: "edgeca", keys: { issuer: "https://token.actions.githubusercontent.com" } }]);
     expect(c.alerting).toEqual({ webhookUrl: "https://hooks.example/x", secret: undefined, withinSeconds: 14 * 86_400 });

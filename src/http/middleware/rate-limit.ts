@@ -34,7 +34,7 @@ export function clientKey(c: Context<AppEnv>): string {
 
 /** The per-address limit, for routes that answer before the middleware below (ACME renders its own problem documents). */
 export function limitClient(c: Context<AppEnv>): Promise<void> {
-  return enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");
+  return enforce(c.get("deps").http.rateLimits.client, `client:${clientKey(c)}`, "client address");
 }
 
 export const limitByClient = createMiddleware<AppEnv>(async (c, next) => {
