@@ -11,6 +11,7 @@ import { limitByClient } from "./http/middleware/rate-limit.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { cors, securityHeaders } from "./http/middleware/security.ts";
 import { renderThrown } from "./http/problem.ts";
+import { acmeRenewalInfoRoutes } from "./http/routes/acme-renewal-info.ts";
 import { caRoutes } from "./http/routes/ca.ts";
 import { certificateRoutes } from "./http/routes/certificates.ts";
 import { auditRefusals } from "./http/middleware/audit.ts";
@@ -56,6 +57,7 @@ export function createApp() {
   app.route("/", ledgerRoutes);
   app.route("/", verifyRoutes);
   app.route("/", metricsRoutes);
+  app.route("/", acmeRenewalInfoRoutes);
   const allowed: Record<string, string> = {
     "/v1/certificates": "GET, HEAD, POST",
     "/v1/certificates/sign": "POST",
@@ -68,6 +70,7 @@ export function createApp() {
     "/v1/verify": "POST",
     "/healthz": "GET, HEAD",
     "/metrics": "GET, HEAD",
+    "/acme/renewal-info/:certID": "GET, HEAD",
   };
   for (const [path, allow] of Object.entries(allowed)) {
     app.all(path, (c) => {

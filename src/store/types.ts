@@ -83,10 +83,15 @@ export interface CertificateRecord {
   created_at: string;
   revoked_at: string | null;
   revocation_reason: string | null;
-  /** The serial of the later certificate with the same names and usage that renewed this one (it stays valid). */
+  /**
+   * The serial of the later certificate that renewed this one (it stays valid): the one that named it in
+   * `replaces`, or, recorded without `replaces`, a later one of the same principal with the same names and usage.
+   */
   renewed_by: string | null;
   /** When that renewal was recorded. */
   renewed_at: string | null;
+  /** The predecessor this certificate was issued to replace (`replaces`, RFC 9773 §5); null or absent when none was named. */
+  replaces?: string | null | undefined;
 }
 
 export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert"] as const;
