@@ -26,6 +26,8 @@ export interface RequestMeta {
   clientAddress: string | null;
   method: string;
   path: string;
+  /** The ACME account on whose finalize this runs (recorded with the certificate). */
+  acmeAccountId?: string | undefined;
 }
 
 export interface AuthorityContext {
@@ -121,6 +123,7 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
           renewed_by: null,
           renewed_at: null,
           replaces: req.replaces ?? null,
+          acme_account_id: ctx.request.acmeAccountId ?? null,
         },
         auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
         ctx.keepAlive,

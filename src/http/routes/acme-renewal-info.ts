@@ -10,6 +10,7 @@ import { renewalInfo } from "../../authority/renewal-info.ts";
 import { ApiError } from "../../errors.ts";
 import { describeCertIdProblem } from "../../pki/ari.ts";
 import { requireConfig, requireStores } from "../context.ts";
+import { limitClient } from "../middleware/rate-limit.ts";
 import type { AppEnv } from "../types.ts";
 
 /** How long a client should wait before asking again (RFC 9773 §4.3); Let's Encrypt answers 6 hours too. */
@@ -22,24 +23,37 @@ export function acmeDirectoryUrl(c: Context<AppEnv>, publicUrl: string | undefin
   return `${(publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "")}/acme/directory`;
 }
 
-export const acmeRenewalInfoRoutes = new Hono<AppEnv>().get("/acme/renewal-info/:certID", async (c) => {
+/** RFC 8555 §7.1: every ACME response links the directory. */
+function indexLink(c: Context<AppEnv>): string {
   const config = requireConfig(c);
-  // RFC 8555 §7.1: every ACME response links the directory.
-  const link = `<${acmeDirectoryUrl(c, config.publicUrl)}>;rel="index"`;
-  const { ledger } = requireStores(c);
-  const set = await requireCaSet(c.get("deps").caMaterial, c.get("now"));
-  const found = await renewalInfo({ set, ledger, now: c.get("now") }, c.req.param("certID"));
-  if (!found.ok) {
-    const malformed = found.error.reason === "malformed";
-    throw new ApiError(
-      malformed ? "validation_failed" : "certificate_not_found",
-      found.error.reason === "malformed" ? `certID: ${describeCertIdProblem(found.error.problem)}` : "no certificate of this service has that certID",
-      { headers: { Link: link }, extensions: { type: MALFORMED } },
-    );
-  }
-  c.header("Link", link);
-  c.header("Retry-After", String(RENEWAL_INFO_RETRY_AFTER_SECONDS));
-  const { start, end } = found.value.window;
-  // RFC 9773 §4.2: RFC 3339 timestamps, end after start.
-  return c.json({ suggestedWindow: { start: start.toISOString(), end: end.toISOString() } });
-});
+  return `<${acmeDirectoryUrl(c, config.publicUrl)}>;rel="index"`;
+}
+
+export const acmeRenewalInfoRoutes = new Hono<AppEnv>()
+  .get("/acme/renewal-info/:certID", async (c) => {
+    const link = indexLink(c);
+    // Unauthenticated and one ledger read each: limited per client address like the rest of /acme and /v1.
+    await limitClient(c);
+    const { ledger } = requireStores(c);
+    const set = await requireCaSet(c.get("deps").caMaterial, c.get("now"));
+    const found = await renewalInfo({ set, ledger, now: c.get("now") }, c.req.param("certID"));
+    if (!found.ok) {
+      const malformed = found.error.reason === "malformed";
+      throw new ApiError(
+        malformed ? "validation_failed" : "certificate_not_found",
+        found.error.reason === "malformed" ? `certID: ${describeCertIdProblem(found.error.problem)}` : "no certificate of this service has that certID",
+        { headers: { Link: link }, extensions: { type: MALFORMED } },
+      );
+    }
+    c.header("Link", link);
+    c.header("Retry-After", String(RENEWAL_INFO_RETRY_AFTER_SECONDS));
+    const { start, end } = found.value.window;
+    // RFC 9773 §4.2: RFC 3339 timestamps, end after start.
+    return c.json({ suggestedWindow: { start: start.toISOString(), end: end.toISOString() } });
+  })
+  .all("/acme/renewal-info/:certID", (c) => {
+    throw new ApiError("method_not_allowed", `${c.req.method} is not supported on /acme/renewal-info/{certID}: it is a GET (RFC 9773 §4.2)`, {
+      headers: { Allow: "GET, HEAD", Link: indexLink(c) },
+      extensions: { type: MALFORMED },
+    });
+  });
