@@ -23,16 +23,23 @@ export function renewalWindowOf(record: CertificateRecord, previousFingerprint: 
 export type RenewalInfoProblem = { reason: "malformed"; problem: CertIdProblem } | { reason: "unknown" };
 
 /**
- * The suggested window for a certID. The certID's key identifier must be the SKI of the issuing or
- * the previous CA (RFC 9773 §4.1: it is the certificate's AKI), and the ledger's certificate with
- * that serial must have been signed by that CA; anything else is unknown (404).
+ * The ledger's certificate a certID names. The certID's key identifier must be the SKI of the
+ * issuing or the previous CA (RFC 9773 §4.1: it is the certificate's AKI), and the ledger's
+ * certificate with that serial must have been signed by that CA; anything else is unknown.
  */
-export async function renewalInfo(ctx: { set: CaSet; ledger: Ledger; now: Date }, certId: string): Promise<Result<{ record: CertificateRecord; window: RenewalWindow }, RenewalInfoProblem>> {
+export async function certificateByCertId(ctx: { set: CaSet; ledger: Ledger }, certId: string): Promise<Result<CertificateRecord, RenewalInfoProblem>> {
   const parsed = parseCertId(certId);
   if (!parsed.ok) return err({ reason: "malformed", problem: parsed.error });
   const issuers = [ctx.set.issuing, ctx.set.previous].filter((ca) => ca !== null && bytesEqual(ca.subjectKeyIdentifier, parsed.value.keyIdentifier));
   if (issuers.length === 0) return err({ reason: "unknown" });
   const record = await ctx.ledger.get(parsed.value.serialHex);
   if (!record || !issuers.some((ca) => ca!.fingerprint === record.issuer_fingerprint)) return err({ reason: "unknown" });
-  return ok({ record, window: renewalWindowOf(record, ctx.set.previous?.fingerprint ?? null, ctx.now) });
+  return ok(record);
+}
+
+/** The suggested window for a certID (GET /acme/renewal-info/{certID}); unknown IDs are 404s there. */
+export async function renewalInfo(ctx: { set: CaSet; ledger: Ledger; now: Date }, certId: string): Promise<Result<{ record: CertificateRecord; window: RenewalWindow }, RenewalInfoProblem>> {
+  const found = await certificateByCertId(ctx, certId);
+  if (!found.ok) return found;
+  return ok({ record: found.value, window: renewalWindowOf(found.value, ctx.set.previous?.fingerprint ?? null, ctx.now) });
 }

@@ -354,6 +354,8 @@ export interface AcmeOrderRecord {
   certificate_serial: string | null;
   /** Why the order became invalid (wire-safe text). */
   error: string | null;
+  /** RFC 9773 §5: the certID of the certificate this order replaces; null or absent when none. */
+  replaces?: string | null | undefined;
 }
 
 export interface AcmeAuthorizationRecord {
@@ -386,6 +388,8 @@ export interface AcmeStore {
   /** Newest first, after the (created_at, id) cursor. */
   listAccounts(limit: number, after?: { created_at: string; id: string }): Promise<AcmeAccountRecord[]>;
   createOrder(order: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[]): Promise<void>;
+  /** An order, ready or processing and unexpired at `now`, that names `certId` in replaces (RFC 9773 §5); null when none. */
+  pendingReplacement(certId: string, now: string): Promise<string | null>;
   order(id: string): Promise<AcmeOrderRecord | null>;
   /** The order's ids, newest first. */
   ordersOf(accountId: string, limit: number): Promise<string[]>;

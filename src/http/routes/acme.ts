@@ -235,6 +235,8 @@ function orderJson(a: Acme, view: OrderView) {
     authorizations: view.authorizations.map((z) => url(a, `/acme/authz/${z.id}`)),
     finalize: url(a, `/acme/order/${order.id}/finalize`),
     ...(order.certificate_serial ? { certificate: url(a, `/acme/cert/${order.certificate_serial}`) } : {}),
+    // RFC 9773 §5: the order echoes the certID it replaces.
+    ...(order.replaces ? { replaces: order.replaces } : {}),
     ...(status === "invalid" ? { error: { type: "urn:ietf:params:acme:error:unauthorized", detail: order.error ?? "the order expired or one of its authorizations was deactivated" } } : {}),
   };
 }
@@ -316,7 +318,10 @@ const newOrder: Handler = async (a) => {
   const v = await verifyPost(a, "kid");
   const acting = requireAccount(v);
   await limit(a, acting.principal);
-  const view = await placeOrder(a.ctx, acting.account, acting.principal, payloadJson(v.payload));
+  const payload = payloadJson(v.payload);
+  // RFC 9773 §5: only an order naming a predecessor needs the CA set and the ledger.
+  const renewal = payload?.["replaces"] !== undefined ? { set: await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now), ledger: requireStores(a.c).ledger } : undefined;
+  const view = await placeOrder(a.ctx, acting.account, acting.principal, payload, renewal);
   return respond(a, 201, orderJson(a, view), { Location: url(a, `/acme/order/${view.order.id}`) });
 };
 
