@@ -127,8 +127,10 @@ describe("GET /acme/renewal-info/{certID} (RFC 9773 §4.2)", () => {
     expect(body.detail).toMatch(/^certID: /);
   });
 
-  it("refuses methods other than GET with 405", async () => {
-    await expectProblem(await call("/acme/renewal-info/aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", { method: "POST", body: {} }), 405, "method_not_allowed");
+  it("refuses methods other than GET with 405 and Allow, ahead of the ACME handler", async () => {
+    const res = await call("/acme/renewal-info/aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", { method: "POST", body: {} });
+    expect(res.headers.get("Allow")).toBe("GET, HEAD");
+    expect((await acmeProblem(res, 405)).code).toBe("method_not_allowed");
   });
 });
 
