@@ -62,6 +62,7 @@ function recordJson(r: CertificateRecord, now: Date, withPem: boolean, previous:
     replaces: r.replaces ?? null,
     // RFC 9773's suggestedWindow for this certificate (the same as GET /acme/renewal-info/{certID}).
     renewal_window: { start: window.start.toISOString(), end: window.end.toISOString() },
+    acme_account_id: r.acme_account_id ?? null,
     ...(withPem ? { certificate: r.pem } : {}),
   };
 }
