@@ -77,6 +77,8 @@ async function acmeProblem(res: Response, status: number): Promise<Record<string
   const body = (await res.json()) as Record<string, unknown>;
   expect(body.type).toBe("urn:ietf:params:acme:error:malformed");
   expect(res.headers.get("Link")).toBe('<http://edgeca.test/acme/directory>;rel="index"');
+  // RFC 8555 §6.5: error responses carry a fresh nonce too.
+  expect(res.headers.get("Replay-Nonce")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   return body;
 }
 
@@ -87,6 +89,7 @@ describe("GET /acme/renewal-info/{certID} (RFC 9773 §4.2)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Retry-After")).toBe("21600");
     expect(res.headers.get("Link")).toBe('<http://edgeca.test/acme/directory>;rel="index"');
+    expect(res.headers.get("Replay-Nonce")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     const body = (await res.json()) as { suggestedWindow: Window };
     expect(Object.keys(body)).toEqual(["suggestedWindow"]);
     expect(body.suggestedWindow.start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
