@@ -75,7 +75,7 @@ describe("edgeca renew and the service's renewal window", () => {
       const r = await edgeca(["renew", "--cert", join(dir, "tls.crt"), "--within", "1d", "--json"], { env: { ...env, EDGECA_URL: proxy.url } });
       expect(r.status, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as { renewed: boolean; serial_number: string; previous_serial_number: string };
-      expect(out).toMatchObject({ renewed: true, previous_serial_number: serial });
+      expect(out).toMatchObject({ renewed: true, reason: "window", previous_serial_number: serial });
       const [info, post] = proxy.requests;
       expect(info!.method).toBe("GET");
       expect(info!.url).toBe(`/acme/renewal-info/${certId}`);
@@ -97,9 +97,11 @@ describe("edgeca renew and the service's renewal window", () => {
     const copy = join(temp.dir, "copy");
     mkdirSync(copy, { recursive: true });
     copyFileSync(join(dir, "tls.crt"), join(copy, "tls.crt"));
-    const first = await edgeca(["renew", "--cert", join(dir, "tls.crt"), "--force", "--json"], { env });
+    const first = await edgeca(["renew", "--cert", join(dir, "tls.crt"), "--within", "1d", "--force", "--json"], { env });
     expect(first.status, first.stderr).toBe(0);
-    const firstSerial = (JSON.parse(first.stdout) as { serial_number: string }).serial_number;
+    const firstOut = JSON.parse(first.stdout) as { serial_number: string; reason: string };
+    expect(firstOut.reason).toBe("forced");
+    const firstSerial = firstOut.serial_number;
     expect(await ledger(serial)).toMatchObject({ renewed_by: firstSerial });
 
     const second = await edgeca(["renew", "--cert", join(copy, "tls.crt"), "--force", "--json"], { env });

@@ -97,7 +97,8 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
   }
   const current = await readCertificate(certPem, certFile);
   const window = isDue(current, within.value) || values.force ? null : await serviceRenewalWindow(g, current);
-  if (!isDue(current, within.value) && !windowOpen(window) && !values.force) return notDue(g, current, certFile, values.within as string, {}, window);
+  const reason = isDue(current, within.value) ? "due" : windowOpen(window) ? "window" : values.force ? "forced" : undefined;
+  if (!reason) return notDue(g, current, certFile, values.within as string, {}, window);
 
   let keyPem: string | undefined;
   let keyFile: string | undefined;
@@ -110,6 +111,6 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     }
   }
   const issued = await reissue(g, current, values, { purpose: out.purpose, product: out.product }, keyPem === undefined ? undefined : { pem: keyPem, source: keyFile! });
-  emitIssued(g, issued, out, `renewed ${current.serialNumber} →`, { renewed: true, previous_serial_number: current.serialNumber });
+  emitIssued(g, issued, out, `renewed ${current.serialNumber} →`, { renewed: true, reason, previous_serial_number: current.serialNumber });
   return EXIT.ok;
 }
