@@ -5,7 +5,7 @@
  * or extension is ignored (a CSR asking for CA:TRUE still gets a leaf).
  */
 import { ApiError } from "../errors.ts";
-import { describeCsrProblem, parseCsr, type CsrProblem } from "../pki/csr.ts";
+import { describeCsrProblem, parseCsr, type CsrProblem, type ParsedCsr } from "../pki/csr.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
 import { mintLeaf, type AuthorityContext, type IssuedCertificate } from "./mint-leaf.ts";
 import { requireReplaceable } from "./replaces.ts";
@@ -19,6 +19,8 @@ export interface SignCsrInput {
   commonName?: string | undefined;
   /** The serial of the certificate this one renews (RFC 9773 §5 `replaces`), normalized. */
   replaces?: string | undefined;
+  /** `csr` already parsed and checked by parseCsr (ACME finalize checks it first): not parsed and verified twice. */
+  parsed?: ParsedCsr | undefined;
 }
 
 function csrError(problem: CsrProblem): ApiError {
@@ -35,7 +37,7 @@ function csrError(problem: CsrProblem): ApiError {
 }
 
 export async function signCertificateRequest(ctx: AuthorityContext, principal: Principal, input: SignCsrInput): Promise<IssuedCertificate> {
-  const parsed = await parseCsr(input.csr);
+  const parsed = input.parsed ? { ok: true as const, value: input.parsed } : await parseCsr(input.csr);
   if (!parsed.ok) throw csrError(parsed.error);
   const requested = input.hostnames ?? parsed.value.requestedNames;
   if (requested.length === 0) {

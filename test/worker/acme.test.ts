@@ -5,6 +5,7 @@
  * Account Binding check (§7.3.4), policy refusals, CSR rules, finalize once,
  * principals removed or rotated, OIDC-bound expiry, algorithms.
  */
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index.ts";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -424,6 +425,10 @@ describe("the account's principal, re-checked on every request", () => {
     const res = await worker.fetch(new Request(`${BASE}/acme/new-order`, { method: "POST", body, headers: { "Content-Type": JOSE } }) as never, limited);
     const p = await expectAcmeProblem(res as unknown as Response, 429, "rateLimited");
     expect([p.status, (res as unknown as Response).headers.get("Retry-After")]).toEqual([429, "60"]);
+    // Per client address on every /acme request, as on /v1.
+    const flooded = { ...env, RATE_LIMIT_CLIENT: { limit: async () => ({ success: false }) } } as Env;
+    const dir = await worker.fetch(new Request(`${BASE}/acme/directory`) as never, flooded);
+    expect((await expectAcmeProblem(dir as unknown as Response, 429, "rateLimited")).detail).toMatch(/client address/);
   });
 });
 
@@ -502,5 +507,30 @@ describe("revokeCert (RFC 8555 §7.6)", () => {
     const { chain } = await issue(account, ["cp.example.com"]);
     const intermediate = derOf(chain.split("-----END CERTIFICATE-----")[1]! + "-----END CERTIFICATE-----");
     await expectAcmeProblem(await acmePost(account.key, "/acme/revoke-cert", { certificate: intermediate }, { kid: account.url }), 404, "malformed");
+  });
+});
+
+describe("housekeeping", () => {
+  it("deletes spent nonces, unused EAB kids and unfinished orders past their expiry; keeps valid orders and spent kids", async () => {
+    const past = new Date(Date.now() - SECOND).toISOString();
+    const account = await register();
+    const unused = await createEab();
+    const { url: deadUrl } = await newOrder(account, dns("cp.example.com"));
+    const { orderUrl: validUrl } = await issue(account, ["cp.example.com"]);
+    const dead = deadUrl.split("/").pop()!;
+    const valid = validUrl.split("/").pop()!;
+    await env.DB!.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES ('old-nonce', ?)").bind(past).run();
+    await env.DB!.batch([
+      env.DB!.prepare("UPDATE acme_eab SET expires_at = ? WHERE kid IN (?, ?)").bind(past, unused.kid, account.eab.kid),
+      env.DB!.prepare("UPDATE acme_orders SET expires_at = ? WHERE id IN (?, ?)").bind(past, dead, valid),
+    ]);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), env);
+    const count = async (sql: string, ...args: string[]) => (await env.DB!.prepare(sql).bind(...args).first<{ n: number }>())!.n;
+    expect(await count("SELECT COUNT(*) AS n FROM acme_nonces WHERE nonce = 'old-nonce'")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_eab WHERE kid = ?", unused.kid)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_eab WHERE kid = ?", account.eab.kid)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_orders WHERE id = ?", dead)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_authorizations WHERE order_id = ?", dead)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_orders WHERE id = ?", valid)).toBe(1);
   });
 });

@@ -77,6 +77,7 @@ export async function finalizeOrder(authority: AuthorityContext, ctx: AcmeContex
       // RFC 9773 §5: the ledger marks exactly the predecessor the order named; checked again here, so a
       // replacement that raced this order (another order, or the /v1 API) ends it with alreadyReplaced.
       replaces: view.order.replaces ? replacedSerial(view.order.replaces) : undefined,
+      parsed: parsed.value,
     });
     serial = issued.serialNumber;
   } catch (e) {
