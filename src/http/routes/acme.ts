@@ -371,7 +371,8 @@ const newNonce: Handler = (a) => respond(a, a.c.req.method === "HEAD" ? 200 : 20
 
 /**
  * The resource a path names and the methods it answers (405 otherwise).
- * GET /acme/renewal-info/{certID} (RFC 9773) is added here by the ARI work (src/pki/ari.ts).
+ * GET /acme/renewal-info/{certID} (RFC 9773) never reaches this handler: src/app.ts mounts
+ * src/http/routes/acme-renewal-info.ts ahead of it (no JWS, so no need to load this module).
  */
 function route(path: string): { methods: string[]; handler: Handler } | null {
   switch (path) {
