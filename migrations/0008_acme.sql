@@ -43,9 +43,13 @@ CREATE TABLE acme_orders (
   expires_at TEXT NOT NULL,
   created_at TEXT NOT NULL,
   certificate_serial TEXT,
-  error TEXT
+  error TEXT,
+  -- RFC 9773 §5: the certID of the certificate this order replaces (echoed in the order), or NULL.
+  replaces TEXT
 );
 CREATE INDEX acme_orders_account ON acme_orders (account_id, created_at);
+-- "Already replaced by an order that is not invalid" (RFC 9773 §5): the pending orders naming a certID.
+CREATE INDEX acme_orders_replaces ON acme_orders (replaces) WHERE replaces IS NOT NULL;
 CREATE INDEX acme_orders_expiry ON acme_orders (expires_at);
 
 CREATE TABLE acme_authorizations (

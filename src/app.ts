@@ -11,6 +11,7 @@ import { limitByClient } from "./http/middleware/rate-limit.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { cors, securityHeaders } from "./http/middleware/security.ts";
 import { renderThrown } from "./http/problem.ts";
+import { acmeRenewalInfoRoutes } from "./http/routes/acme-renewal-info.ts";
 import { acmeApiRoutes } from "./http/routes/acme-api.ts";
 import { caRoutes } from "./http/routes/ca.ts";
 import { certificateRoutes } from "./http/routes/certificates.ts";
@@ -37,6 +38,8 @@ export function createApp() {
   app.use(cors);
   // ACME (RFC 8555) answers with its own problem documents, nonces, rate limit and size limit, so it is
   // routed before the /v1 middleware; its code (and jose) is loaded on the first /acme request only.
+  // RFC 9773 renewal information is a plain GET without JWS or nonce: its own small module, ahead of the ACME handler.
+  app.route("/", acmeRenewalInfoRoutes);
   app.all("/acme/*", async (c) => (await import("./http/routes/acme.ts")).handleAcme(c));
   app.use(auditRefusals);
   app.use(limitByClient);

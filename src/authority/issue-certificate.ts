@@ -6,6 +6,7 @@ import { generateLeafKey } from "../pki/leaf-key.ts";
 import { encodePem } from "../pki/pem.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
 import { mintLeaf, type AuthorityContext, type IssuedCertificate } from "./mint-leaf.ts";
+import { requireReplaceable } from "./replaces.ts";
 import { authorizeNames, resolveCommonName, resolveTtl, type Principal } from "./policy.ts";
 
 export interface IssueCertificateInput {
@@ -14,12 +15,15 @@ export interface IssueCertificateInput {
   key: KeyAlgorithm;
   ttl?: string | undefined;
   commonName?: string | undefined;
+  /** The serial of the certificate this one renews (RFC 9773 §5 `replaces`), normalized. */
+  replaces?: string | undefined;
 }
 
 export async function issueCertificate(ctx: AuthorityContext, principal: Principal, input: IssueCertificateInput): Promise<IssuedCertificate> {
   const names = authorizeNames(principal, input.hostnames, "/hostnames");
   const ttlSeconds = resolveTtl(ctx.config, principal, input.ttl);
   const commonName = resolveCommonName(input.commonName, names);
+  if (input.replaces !== undefined) await requireReplaceable(ctx, principal, input.replaces, names);
   const key = await generateLeafKey(input.key);
   const leaf = await mintLeaf(ctx, {
     names,
@@ -29,6 +33,7 @@ export async function issueCertificate(ctx: AuthorityContext, principal: Princip
     publicKey: key.spki,
     publicKeyAlgorithm: input.key,
     keySource: "generated",
+    replaces: input.replaces,
   });
   // PKCS#8 "PRIVATE KEY" (RFC 5208, RFC 7468 §10): the form Kuma reads as tls.key.
   return { ...leaf, privateKey: encodePem("PRIVATE KEY", key.pkcs8) };

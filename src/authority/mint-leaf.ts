@@ -14,6 +14,7 @@ import type { SubjectName } from "../pki/names.ts";
 import { encodePem } from "../pki/pem.ts";
 import { computeValidity, randomSerialNumber } from "../pki/validity.ts";
 import type { AuditEvent, KeepAlive, Ledger } from "../store/types.ts";
+import { isReplacesConflict, replacesError } from "./replaces.ts";
 
 /** Who asked, for the ledger and the audit trail. */
 export interface RequestMeta {
@@ -83,6 +84,8 @@ export interface LeafRequest {
   publicKey: Uint8Array;
   publicKeyAlgorithm: PublicKeyAlgorithm;
   keySource: "generated" | "csr";
+  /** The predecessor this certificate replaces (checked by checkReplaces): the ledger marks exactly that one renewed. */
+  replaces?: string | undefined;
 }
 
 /** A serial collision (2^-128 odds, but the constraint is what makes uniqueness a fact). */
@@ -119,6 +122,7 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
           revocation_reason: null,
           renewed_by: null,
           renewed_at: null,
+          replaces: req.replaces ?? null,
           acme_account_id: ctx.request.acmeAccountId ?? null,
         },
         auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
@@ -127,6 +131,11 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
       return issued;
     } catch (e) {
       if (isSerialCollision(e) && attempt < 2) continue;
+      // Another request replaced the same predecessor between our check and our write: nothing was recorded or handed out.
+      if (req.replaces !== undefined && isReplacesConflict(e)) {
+        const by = (await ctx.ledger.get(req.replaces))?.renewed_by ?? "a concurrent request";
+        throw replacesError({ reason: "already_replaced", serial: req.replaces, by });
+      }
       console.error(JSON.stringify({ level: "error", request_id: ctx.request.requestId, error: `ledger write failed: ${e instanceof Error ? e.message : String(e)}` }));
       throw new ApiError("ledger_unavailable", "the issuance could not be recorded, so no certificate was issued; retry later (with the same Idempotency-Key)", { headers: { "Retry-After": "5" } });
     }

@@ -8,6 +8,7 @@ import { ApiError } from "../errors.ts";
 import { describeCsrProblem, parseCsr, type CsrProblem, type ParsedCsr } from "../pki/csr.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
 import { mintLeaf, type AuthorityContext, type IssuedCertificate } from "./mint-leaf.ts";
+import { requireReplaceable } from "./replaces.ts";
 import { authorizeNames, resolveCommonName, resolveTtl, type Principal } from "./policy.ts";
 
 export interface SignCsrInput {
@@ -16,6 +17,8 @@ export interface SignCsrInput {
   usages: Usage[];
   ttl?: string | undefined;
   commonName?: string | undefined;
+  /** The serial of the certificate this one renews (RFC 9773 §5 `replaces`), normalized. */
+  replaces?: string | undefined;
   /** `csr` already parsed and checked by parseCsr (ACME finalize checks it first): not parsed and verified twice. */
   parsed?: ParsedCsr | undefined;
 }
@@ -43,6 +46,7 @@ export async function signCertificateRequest(ctx: AuthorityContext, principal: P
   const names = authorizeNames(principal, requested, input.hostnames ? "/hostnames" : "/csr");
   const ttlSeconds = resolveTtl(ctx.config, principal, input.ttl);
   const commonName = resolveCommonName(input.commonName, names);
+  if (input.replaces !== undefined) await requireReplaceable(ctx, principal, input.replaces, names);
   return mintLeaf(ctx, {
     names,
     commonName,
@@ -51,5 +55,6 @@ export async function signCertificateRequest(ctx: AuthorityContext, principal: P
     publicKey: parsed.value.publicKey,
     publicKeyAlgorithm: parsed.value.publicKeyAlgorithm,
     keySource: "csr",
+    replaces: input.replaces,
   });
 }

@@ -23,6 +23,8 @@ export interface IssueRequest {
   localKey: boolean;
   /** An existing key pair to sign a CSR with (renew --keep-key); implies a CSR. */
   keepKey?: { keys: CryptoKeyPair; algorithm: PublicKeyAlgorithm; pem: string } | undefined;
+  /** The serial of the certificate this one renews (RFC 9773 §5): the ledger marks exactly that one renewed. */
+  replaces?: string | undefined;
 }
 
 export type IssuedJson = IssuedCertificateJson;
@@ -43,6 +45,7 @@ export async function issueCertificate(client: ApiClient, r: IssueRequest): Prom
     ...(r.commonName ? { common_name: r.commonName } : {}),
     ...(r.purpose ? { purpose: r.purpose } : {}),
     ...(r.product ? { product: r.product } : {}),
+    ...(r.replaces ? { replaces: r.replaces } : {}),
   };
   if (!r.localKey && !r.keepKey) {
     const body = { ...(r.hostnames && r.hostnames.length ? { hostnames: r.hostnames } : {}), key: r.key, ...common };

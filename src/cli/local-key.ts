@@ -4,6 +4,7 @@
  * renewal. The private key never leaves this process except into tls.key.
  */
 import { X509Certificate } from "node:crypto";
+import { fromHex } from "../pki/bytes.ts";
 import { decodePem } from "../pki/pem.ts";
 import { exportPrivateKeyPem, generateKeyPair, identifyPublicKey, importSigningKey, importVerifyKey, signingParams, type KeyAlgorithm, type PublicKeyAlgorithm } from "../pki/keys.ts";
 import { x509 } from "../pki/x509.ts";
@@ -41,6 +42,8 @@ export interface CurrentCertificate {
   spki: Uint8Array;
   serialNumber: string;
   fingerprint: string;
+  /** The authorityKeyIdentifier's keyIdentifier, when present: with the serial, the certificate's ARI certID (RFC 9773 §4.1). */
+  authorityKeyId: Uint8Array | undefined;
 }
 
 /** Reads the leaf (first certificate) of a tls.crt. */
@@ -74,7 +77,13 @@ export async function readCertificate(pem: string, file: string): Promise<Curren
     spki,
     serialNumber: cert.serialNumber,
     fingerprint: new X509Certificate(first.der).fingerprint256.replace(/:/g, "").toLowerCase(),
+    authorityKeyId: keyIdOf(cert),
   };
+}
+
+function keyIdOf(cert: InstanceType<typeof x509.X509Certificate>): Uint8Array | undefined {
+  const keyId = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+  return keyId && /^([0-9a-f]{2})+$/i.test(keyId) ? fromHex(keyId) : undefined;
 }
 
 /** Loads tls.key (PKCS#8) as the signing half of the certificate's key pair. */

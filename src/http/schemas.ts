@@ -21,6 +21,15 @@ const shared = lazySchema(() => {
     /** Which Kuma override the certificate is for: sets the usage, default names, Secret and warnings. */
     purpose: z.enum(PURPOSES).optional(),
     product: z.enum(PRODUCTS).default("kuma"),
+    /** RFC 9773 §5, for the /v1 API: the certificate this one renews. */
+    replaces: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({
+        description:
+          "The serial number of the certificate this one renews (RFC 9773 §5): one of the caller's own (same token, or same trust policy and OIDC sub) that shares a name with this request and was not renewed yet. The ledger then marks exactly that one renewed (renewed_by). Without it, the caller's own earlier certificates with exactly the same names and usage are marked.",
+      }),
   };
 });
 
@@ -33,6 +42,7 @@ export const IssueCertificateBody = lazySchema(() =>
     key: z.enum(KEY_ALGORITHMS).default("ecdsa-p256"),
     ttl: z.string().max(32).optional(),
     common_name: z.string().max(256).optional(),
+    replaces: shared().replaces,
   }),
 );
 
@@ -45,6 +55,7 @@ export const SignCsrBody = lazySchema(() =>
     usage: shared().usages,
     ttl: z.string().max(32).optional(),
     common_name: z.string().max(256).optional(),
+    replaces: shared().replaces,
   }),
 );
 

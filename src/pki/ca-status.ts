@@ -31,6 +31,11 @@ export interface CaStatusReport {
   at: string;
   issuing: string;
   previous: string | null;
+  /**
+   * Certificates of the previous CA not revoked, not expired and not renewed yet: their renewal window
+   * is in the past (src/pki/ari.ts), so they are what the rotation still waits for.
+   */
+  awaiting_renewal: number;
   /** What happens to a request for a certificate that would outlive the issuing CA: refused (ca_validity_exceeded). */
   validity_limit: "refuse";
   /** The retire phase (old root leaves CA_TRUST, CA_PREVIOUS_* removed) is safe when nothing outside the issuing chain is still needed. */
@@ -131,5 +136,6 @@ export function caStatus(set: CaSetView, counts: readonly IssuerCount[], now: Da
   }
 
   const blocking = cas.filter((c) => !c.safe_to_retire && c.sha256_fingerprint !== issuing && !known[cas.indexOf(c)]!.issuers.includes(issuing)).map((c) => `${c.subject ?? `sha256:${c.sha256_fingerprint}`}: ${c.reason}`);
-  return { at: now.toISOString(), issuing, previous, validity_limit: "refuse", retire: { safe: blocking.length === 0, blocking }, cas, warnings };
+  const awaiting = previous === null ? 0 : (byIssuer.get(previous)?.active ?? 0);
+  return { at: now.toISOString(), issuing, previous, awaiting_renewal: awaiting, validity_limit: "refuse", retire: { safe: blocking.length === 0, blocking }, cas, warnings };
 }

@@ -40,3 +40,12 @@ export function randomSerialNumber(): Uint8Array {
   if (serial[0] === 0) serial[0] = 1;
   return serial;
 }
+
+/** Serial numbers as people paste them: any case, optional colons, OpenSSL's leading zeros or Go's none. */
+export function normalizeSerial(text: string): string | null {
+  const hex = text.replace(/:/g, "").toLowerCase();
+  if (!/^[0-9a-f]{1,40}$/.test(hex)) return null;
+  const trimmed = hex.replace(/^0+(?=.)/, "");
+  // edgeca serials are 16 octets: restore the leading zero nibbles a big-integer print drops.
+  return trimmed.length < 32 ? trimmed.padStart(32, "0") : trimmed;
+}

@@ -134,8 +134,8 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
     async createOrder(o, authorizations) {
       await db.batch([
         db
-          .prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, not_before, not_after, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-          .bind(o.id, o.account_id, o.status, JSON.stringify(o.identifiers), o.not_before, o.not_after, o.expires_at, o.created_at),
+          .prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, not_before, not_after, expires_at, created_at, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(o.id, o.account_id, o.status, JSON.stringify(o.identifiers), o.not_before, o.not_after, o.expires_at, o.created_at, o.replaces ?? null),
         db
           .prepare(
             `INSERT INTO acme_authorizations (id, order_id, account_id, identifier_type, identifier_value, wildcard, status, expires_at)
@@ -147,6 +147,13 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
             ),
           ),
       ]);
+    },
+    async pendingReplacement(certId, now) {
+      const r = await db
+        .prepare("SELECT id FROM acme_orders WHERE replaces = ? AND status IN ('ready', 'processing') AND expires_at > ? LIMIT 1")
+        .bind(certId, now)
+        .first<{ id: string }>();
+      return r?.id ?? null;
     },
     async order(id) {
       const r = await db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(id).first<OrderRow>();

@@ -92,24 +92,42 @@ function writeWeight(w: LedgerWrite): number {
 }
 
 const CERTIFICATE_COLUMNS = [
-  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "principal_subject", "request_id", "created_at", "renewal_key", "acme_account_id",
+  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "principal_subject", "request_id", "created_at", "renewal_key", "replaces", "acme_account_id",
 ] as const;
 
 /** Each column read from the JSON array bound as ?1: one statement inserts every row of a group (SQLite json_each). */
 const INSERT_CERTIFICATES = `INSERT INTO certificates (${CERTIFICATE_COLUMNS.join(", ")}) SELECT ${CERTIFICATE_COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
 const INSERT_NAMES = "INSERT INTO certificate_names (name, serial) SELECT n.value, c.value ->> 'serial' FROM json_each(?1) c, json_each(c.value ->> 'hostnames') n";
 /**
- * Renewal marking, for a whole group in one statement: ?1 holds the group's {serial, renewal_key,
- * created_at} in recording order. Per key, the group's last certificate (no later one in ?1 has
- * its key) marks every other active, unrenewed, unrevoked certificate with that key, including
- * earlier ones of the same group: the newest wins. It runs after the insert, in the same batch
- * (one transaction). Looked up through certificates_renewable.
+ * Renewal marking by names, for a whole group in one statement: ?1 holds the group's {serial,
+ * renewal_key, token_name, principal_subject, replaces, created_at} in recording order. Only
+ * certificates recorded without `replaces` mark by names, and only certificates of the same
+ * principal (token or trust policy name and OIDC `sub`): one caller's renewal must never silence
+ * another caller's at-risk certificate. Per (key, principal), the group's last such certificate
+ * marks every other active, unrenewed, unrevoked certificate with that key and principal,
+ * including earlier ones of the same group: the newest wins. It runs after the insert, in the
+ * same batch (one transaction). Looked up through certificates_renewable.
  */
 const MARK_RENEWED = `UPDATE certificates SET renewed_by = n.serial, renewed_at = n.created_at
-  FROM (SELECT j.value ->> 'serial' AS serial, j.value ->> 'renewal_key' AS renewal_key, j.value ->> 'created_at' AS created_at FROM json_each(?1) j
-        WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) later WHERE later.key > j.key AND later.value ->> 'renewal_key' = j.value ->> 'renewal_key')) AS n
+  FROM (SELECT j.value ->> 'serial' AS serial, j.value ->> 'renewal_key' AS renewal_key, j.value ->> 'token_name' AS token_name,
+          j.value ->> 'principal_subject' AS principal_subject, j.value ->> 'created_at' AS created_at FROM json_each(?1) j
+        WHERE j.value ->> 'replaces' IS NULL
+          AND NOT EXISTS (SELECT 1 FROM json_each(?1) later WHERE later.key > j.key AND later.value ->> 'replaces' IS NULL
+            AND later.value ->> 'renewal_key' = j.value ->> 'renewal_key' AND later.value ->> 'token_name' = j.value ->> 'token_name'
+            AND later.value ->> 'principal_subject' IS j.value ->> 'principal_subject')) AS n
   WHERE certificates.renewal_key = n.renewal_key AND certificates.renewed_by IS NULL AND certificates.revoked_at IS NULL
+    AND certificates.token_name = n.token_name AND certificates.principal_subject IS n.principal_subject
     AND certificates.serial <> n.serial AND certificates.not_after > n.created_at`;
+/**
+ * Exact renewal marking: a certificate recorded with `replaces` marks that one predecessor and
+ * nothing else (RFC 9773 §5), revoked or not (replacing a revoked certificate is what its moved
+ * renewal window asks for, and marking it makes a second replacement already_replaced).
+ * ?1 as for MARK_RENEWED; a primary-key seek per replacement.
+ */
+const MARK_REPLACED = `UPDATE certificates SET renewed_by = n.serial, renewed_at = n.created_at
+  FROM (SELECT value ->> 'serial' AS serial, value ->> 'replaces' AS replaces, value ->> 'created_at' AS created_at FROM json_each(?1)
+        WHERE value ->> 'replaces' IS NOT NULL) AS n
+  WHERE certificates.serial = n.replaces AND certificates.renewed_by IS NULL`;
 const INSERT_AUDIT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${AUDIT_FIELDS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1)`;
 
 /**
@@ -128,8 +146,12 @@ export function ledgerWriteStatements(db: D1Database, writes: LedgerWrite[]): D1
     statements.push(
       db.prepare(INSERT_CERTIFICATES).bind(JSON.stringify(certificates)),
       db.prepare(INSERT_NAMES).bind(JSON.stringify(certificates.map((c) => ({ serial: c.serial, hostnames: c.hostnames })))),
-      db.prepare(MARK_RENEWED).bind(JSON.stringify(certificates.map((c) => ({ serial: c.serial, renewal_key: c.renewal_key, created_at: c.created_at })))),
     );
+    const marking = JSON.stringify(
+      certificates.map((c) => ({ serial: c.serial, renewal_key: c.renewal_key, token_name: c.token_name, principal_subject: c.principal_subject, replaces: c.replaces ?? null, created_at: c.created_at })),
+    );
+    statements.push(db.prepare(MARK_RENEWED).bind(marking));
+    if (certificates.some((c) => c.replaces)) statements.push(db.prepare(MARK_REPLACED).bind(marking));
   }
   statements.push(db.prepare(INSERT_AUDIT).bind(JSON.stringify(writes.map((w) => w.audit))));
   return statements;
@@ -184,6 +206,11 @@ export function listQuery(q: CertificateQuery): { sql: string; args: unknown[] }
  * certificate_counts (kept by triggers). Exported for the query-plan test and the scale bench.
  */
 const UNRENEWED = "renewed_by IS NULL AND revoked_at IS NULL";
+/** The successor a certificate falls back to when the one that renewed it is revoked (same key, same principal, recorded later). */
+const RENEWED_AGAIN = `SELECT h.serial, h.created_at FROM certificates h
+      WHERE h.renewal_key = certificates.renewal_key AND h.renewed_by IS NULL AND h.revoked_at IS NULL AND h.rowid > certificates.rowid
+        AND h.token_name = certificates.token_name AND h.principal_subject IS certificates.principal_subject
+      ORDER BY h.rowid DESC LIMIT 1`;
 export const LIFECYCLE_SQL = {
   /** ?1 now. Expired = issued − revoked − active − renewed: counting the expired rows would read the whole history. */
   states: `SELECT
@@ -202,16 +229,20 @@ export const LIFECYCLE_SQL = {
   alertsDue: `SELECT serial, hostnames, not_after, token_name, principal_subject, pem FROM certificates c WHERE ${UNRENEWED} AND not_after > ?1 AND not_after <= ?2
     AND NOT EXISTS (SELECT 1 FROM expiry_alerts a WHERE a.serial = c.serial AND a.day = ?3) ORDER BY not_after, serial LIMIT ?4`,
   markRenewed: MARK_RENEWED,
+  markReplaced: MARK_REPLACED,
   /**
-   * ?1 renewal_key, ?2 the serial just revoked (run after its revocation): the certificates it renewed are
-   * renewed by the newest unrevoked, unrenewed certificate with their key recorded after them, or by none.
-   * Both lookups are seeks in certificates_renewable.
+   * ?1 renewal_key, ?2 the serial just revoked (run after its revocation): the certificates it renewed by
+   * names are renewed by the newest unrevoked, unrenewed certificate of the same principal with their key
+   * recorded after them, or by none. Both lookups are seeks in certificates_renewable.
    */
-  unmarkRenewed: `UPDATE certificates SET (renewed_by, renewed_at) = (
-      SELECT h.serial, h.created_at FROM certificates h
-      WHERE h.renewal_key = certificates.renewal_key AND h.renewed_by IS NULL AND h.revoked_at IS NULL AND h.rowid > certificates.rowid
-      ORDER BY h.rowid DESC LIMIT 1)
+  unmarkRenewed: `UPDATE certificates SET (renewed_by, renewed_at) = (${RENEWED_AGAIN})
     WHERE renewal_key = ?1 AND renewed_by = ?2 AND revoked_at IS NULL`,
+  /**
+   * ?1 the predecessor a revoked certificate named in `replaces`, ?2 that revoked serial: the predecessor
+   * (whatever its names) falls back the same way. A primary-key seek.
+   */
+  unmarkReplaced: `UPDATE certificates SET (renewed_by, renewed_at) = (${RENEWED_AGAIN})
+    WHERE serial = ?1 AND renewed_by = ?2`,
 } as const;
 
 interface AtRiskRow extends Omit<AtRiskCertificate, "hostnames"> {
@@ -370,7 +401,10 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
     },
 
     async revoke(serial, reason, at, audit) {
-      const cert = await db.prepare("SELECT issuer_fingerprint, renewal_key FROM certificates WHERE serial = ?").bind(serial).first<{ issuer_fingerprint: string; renewal_key: string | null }>();
+      const cert = await db
+        .prepare("SELECT issuer_fingerprint, renewal_key, replaces FROM certificates WHERE serial = ?")
+        .bind(serial)
+        .first<{ issuer_fingerprint: string; renewal_key: string | null; replaces: string | null }>();
       if (!cert) return null;
       // This isolate's verifications see the revocation at once (before and after the write, so a snapshot read
       // meanwhile is not kept); other isolates within REVOCATION_SNAPSHOT_MS.
@@ -383,6 +417,7 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
           .bind(cert.issuer_fingerprint),
         // A revoked renewal renews nothing: its predecessors fall back to the newest current certificate with their key, or become at risk again.
         db.prepare(LIFECYCLE_SQL.unmarkRenewed).bind(cert.renewal_key, serial),
+        ...(cert.replaces ? [db.prepare(LIFECYCLE_SQL.unmarkReplaced).bind(cert.replaces, serial)] : []),
         auditInsert(db, audit),
       ]);
       invalidateRevocations(db, cert.issuer_fingerprint);

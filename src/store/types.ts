@@ -84,10 +84,15 @@ export interface CertificateRecord {
   created_at: string;
   revoked_at: string | null;
   revocation_reason: string | null;
-  /** The serial of the later certificate with the same names and usage that renewed this one (it stays valid). */
+  /**
+   * The serial of the later certificate that renewed this one (it stays valid): the one that named it in
+   * `replaces`, or, recorded without `replaces`, a later one of the same principal with the same names and usage.
+   */
   renewed_by: string | null;
   /** When that renewal was recorded. */
   renewed_at: string | null;
+  /** The predecessor this certificate was issued to replace (`replaces`, RFC 9773 §5); null or absent when none was named. */
+  replaces?: string | null | undefined;
   /** The ACME account that obtained it (RFC 8555 finalize); null or absent for the /v1 API. */
   acme_account_id?: string | null;
 }
@@ -355,6 +360,8 @@ export interface AcmeOrderRecord {
   certificate_serial: string | null;
   /** Why the order became invalid (wire-safe text). */
   error: string | null;
+  /** RFC 9773 §5: the certID of the certificate this order replaces; null or absent when none. */
+  replaces?: string | null | undefined;
 }
 
 export interface AcmeAuthorizationRecord {
@@ -387,6 +394,8 @@ export interface AcmeStore {
   /** Newest first, after the (created_at, id) cursor. */
   listAccounts(limit: number, after?: { created_at: string; id: string }): Promise<AcmeAccountRecord[]>;
   createOrder(order: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[]): Promise<void>;
+  /** An order, ready or processing and unexpired at `now`, that names `certId` in replaces (RFC 9773 §5); null when none. */
+  pendingReplacement(certId: string, now: string): Promise<string | null>;
   order(id: string): Promise<AcmeOrderRecord | null>;
   /** The order's ids, newest first. */
   ordersOf(accountId: string, limit: number): Promise<string[]>;

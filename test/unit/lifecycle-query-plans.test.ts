@@ -31,6 +31,8 @@ const EXPECTED_INDEX: Record<string, RegExp> = {
   "alert query (14d, not alerted today)": /certificates_unrenewed_by_not_after[\s\S]*sqlite_autoindex_expiry_alerts_1/,
   "renewal marking on insert": /certificates_renewable \(renewal_key=\? AND renewed_by=\?\)/,
   "renewal un-marking on revocation": /SEARCH certificates USING INDEX certificates_renewable \(renewal_key=\? AND renewed_by=\?\)[\s\S]*SEARCH h USING INDEX certificates_renewable \(renewal_key=\? AND renewed_by=\? AND rowid>\?\)/,
+  "exact renewal marking (replaces)": /SEARCH certificates USING INDEX sqlite_autoindex_certificates_1 \(serial=\?\)/,
+  "exact renewal un-marking on revocation": /SEARCH certificates USING INDEX sqlite_autoindex_certificates_1 \(serial=\?\)[\s\S]*SEARCH h USING INDEX certificates_renewable \(renewal_key=\? AND renewed_by=\? AND rowid>\?\)/,
 };
 
 describe("lifecycle query plans", () => {

@@ -9,6 +9,7 @@ import { ApiError } from "../../errors.ts";
 import { accountKeySpki } from "../../pki/acme/jws.ts";
 import { describeCsrMismatch, matchCsrToOrder } from "../../pki/acme/identifiers.ts";
 import { AcmeProblem } from "../../pki/acme/problem.ts";
+import { parseCertId } from "../../pki/ari.ts";
 import { timingSafeEqual } from "../../pki/bytes.ts";
 import { describeCsrProblem, parseCsr } from "../../pki/csr.ts";
 import { normalizeNames } from "../../pki/names.ts";
@@ -29,6 +30,13 @@ function csrPem(raw: unknown): string {
   const b64 = raw.replace(/-/g, "+").replace(/_/g, "/");
   const padded = b64 + "=".repeat((4 - (b64.length % 4)) % 4);
   return `-----BEGIN CERTIFICATE REQUEST-----\n${padded.replace(/.{1,64}/g, "$&\n")}-----END CERTIFICATE REQUEST-----\n`;
+}
+
+/** The serial a stored (already checked) certID names. */
+function replacedSerial(certId: string): string {
+  const parsed = parseCertId(certId);
+  if (!parsed.ok) throw new AcmeProblem("serverInternal", "the order holds a certID that no longer parses");
+  return parsed.value.serialHex;
 }
 
 function notReady(status: string): AcmeProblem {
@@ -66,6 +74,9 @@ export async function finalizeOrder(authority: AuthorityContext, ctx: AcmeContex
       usages: ["server"],
       ttl: lifetime === null ? undefined : `${lifetime}s`,
       commonName: parsed.value.commonNames[0],
+      // RFC 9773 §5: the ledger marks exactly the predecessor the order named; checked again here, so a
+      // replacement that raced this order (another order, or the /v1 API) ends it with alreadyReplaced.
+      replaces: view.order.replaces ? replacedSerial(view.order.replaces) : undefined,
       parsed: parsed.value,
     });
     serial = issued.serialNumber;

@@ -13,6 +13,7 @@ import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeOrderRecord, Princ
 import type { Config } from "../../config.ts";
 import { describePrincipal } from "../policy.ts";
 import type { AcmeContext } from "./context.ts";
+import { checkOrderReplaces, type OrderReplacesContext } from "./replaces.ts";
 
 /** Clock skew tolerated on a requested notBefore (edgeca certificates start when they are signed, backdated a little). */
 const NOT_BEFORE_SKEW_MS = 5 * 60 * 1000;
@@ -64,16 +65,28 @@ export function requestedLifetime(config: Config, principal: Principal, notBefor
 }
 
 /**
- * RFC 8555 §7.4 newOrder: every step of placing an order is here, so RFC 9773
- * `replaces` (src/pki/ari.ts, branch ari) slots in as one more check before the order is written.
+ * RFC 8555 §7.4 newOrder: every step of placing an order is here. RFC 9773 `replaces` is checked
+ * (src/authority/acme/replaces.ts) before the order is written, against `renewal` (the CA set and
+ * ledger), which the caller supplies when the payload names one.
  */
-export async function placeOrder(ctx: AcmeContext, account: AcmeAccountRecord, principal: Principal, payload: Record<string, unknown> | null): Promise<OrderView> {
+export async function placeOrder(
+  ctx: AcmeContext,
+  account: AcmeAccountRecord,
+  principal: Principal,
+  payload: Record<string, unknown> | null,
+  renewal?: Omit<OrderReplacesContext, "store" | "now">,
+): Promise<OrderView> {
   if (payload === null) throw new AcmeProblem("malformed", "newOrder needs a payload with identifiers");
   const names = parseIdentifiers(payload["identifiers"]);
   refuseOutsidePolicy(principal, names);
   const notBefore = parseTime(payload["notBefore"], "notBefore");
   const notAfter = parseTime(payload["notAfter"], "notAfter");
   requestedLifetime(ctx.config, principal, notBefore, notAfter, ctx.now);
+  let replaces: string | null = null;
+  if (payload["replaces"] !== undefined) {
+    if (!renewal) throw new AcmeProblem("serverInternal", "replaces cannot be checked here");
+    replaces = (await checkOrderReplaces({ ...renewal, store: ctx.store, now: ctx.now }, account, payload["replaces"], names)).certId;
+  }
   const expires = new Date(ctx.now.getTime() + ctx.config.acme.orderTtlSeconds * 1000).toISOString();
   const order: AcmeOrderRecord = {
     id: randomId(),
@@ -86,6 +99,7 @@ export async function placeOrder(ctx: AcmeContext, account: AcmeAccountRecord, p
     created_at: ctx.now.toISOString(),
     certificate_serial: null,
     error: null,
+    replaces,
   };
   // One authorization per identifier and order, created valid: the principal's policy is the authorization (no challenge).
   const authorizations: AcmeAuthorizationRecord[] = names.map((n) => ({

@@ -12,25 +12,29 @@ import type { Issued } from "../issuance.ts";
 import { inClusterConfig, KubernetesClient, KubernetesError, parseSecretRef, sameCertificates, secretBundle, withBundle, type Secret, type SecretRef } from "../kubernetes.ts";
 import { readCertificate, type CurrentCertificate } from "../local-key.ts";
 import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
-import { isDue, notDue, reissue } from "../renewal.ts";
+import { isDue, notDue, reissue, serviceRenewalWindow, windowOpen, type RenewalWindow } from "../renewal.ts";
 
-type Reason = "due" | "ca_changed" | "forced";
+type Reason = "due" | "window" | "ca_changed" | "forced";
 
 interface Assessment {
   secret: Secret;
   current: CurrentCertificate;
   privateKey: string | undefined;
   reason: Reason | undefined;
+  /** The service's renewal window, when it was asked (not due by --within) and knows the certificate. */
+  window: RenewalWindow | null;
 }
 
-async function assess(kube: KubernetesClient, ref: SecretRef, trustPem: string, within: number, force: boolean): Promise<Assessment> {
+async function assess(g: Globals, kube: KubernetesClient, ref: SecretRef, trustPem: string, within: number, force: boolean): Promise<Assessment> {
   const secret = await kube.getSecret(ref);
   const where = `Secret ${ref.namespace}/${ref.name}`;
   const files = secretBundle(secret);
   if (!files.chain) throw new CliError(`${where} has no tls.crt to renew; create it with edgeca issue --format kubernetes-secret`);
   const current = await readCertificate(files.chain, `${where} tls.crt`);
-  const reason: Reason | undefined = isDue(current, within) ? "due" : !sameCertificates(files.ca, trustPem) ? "ca_changed" : force ? "forced" : undefined;
-  return { secret, current, privateKey: files.privateKey, reason };
+  const due = isDue(current, within);
+  const window = due ? null : await serviceRenewalWindow(g, current);
+  const reason: Reason | undefined = due ? "due" : windowOpen(window) ? "window" : !sameCertificates(files.ca, trustPem) ? "ca_changed" : force ? "forced" : undefined;
+  return { secret, current, privateKey: files.privateKey, reason, window };
 }
 
 export async function renewKubernetesSecret(g: Globals, refText: string, o: { within: number; windowText: string; values: Record<string, unknown> }): Promise<number> {
@@ -44,8 +48,8 @@ export async function renewKubernetesSecret(g: Globals, refText: string, o: { wi
 
   // The trust bundle this service hands out now: what every renewed Secret's ca.crt must hold.
   const trustPem = (await client.request("/v1/ca", { auth: false, accept: "application/x-pem-file" })).text;
-  let a = await assess(kube, ref, trustPem, o.within, o.values.force === true);
-  if (!a.reason) return notDue(g, a.current, where, o.windowText, { secret: ref });
+  let a = await assess(g, kube, ref, trustPem, o.within, o.values.force === true);
+  if (!a.reason) return notDue(g, a.current, where, o.windowText, { secret: ref }, a.window);
 
   let issued: Issued | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -64,7 +68,7 @@ export async function renewKubernetesSecret(g: Globals, refText: string, o: { wi
           throw new CliError(`${where} was renewed (${json.serial_number}), but restarting deployment ${restart} failed: ${(error as Error).message}`, EXIT.failed, { code: "restart_failed", serial_number: json.serial_number });
         }
       }
-      const summary = `renewed ${a.current.serialNumber} → ${json.serial_number} for ${json.hostnames.join(", ")} (${a.reason === "ca_changed" ? "ca.crt differed from the service's trust bundle" : a.reason === "due" ? `due within ${o.windowText}` : "forced"}), valid until ${json.not_after}; ${where} updated${restart !== undefined ? `; deployment ${restart} restarting` : ""}`;
+      const summary = `renewed ${a.current.serialNumber} → ${json.serial_number} for ${json.hostnames.join(", ")} (${a.reason === "ca_changed" ? "ca.crt differed from the service's trust bundle" : a.reason === "due" ? `due within ${o.windowText}` : a.reason === "window" ? `the service's renewal window opened at ${a.window!.start.toISOString()}` : "forced"}), valid until ${json.not_after}; ${where} updated${restart !== undefined ? `; deployment ${restart} restarting` : ""}`;
       if (g.json) {
         g.io.stdout(
           JSON.stringify(
@@ -92,7 +96,7 @@ export async function renewKubernetesSecret(g: Globals, refText: string, o: { wi
         throw new CliError(`${error.message}, twice; certificate ${json.serial_number} was issued but not written. Run again (nothing is lost: the Secret still holds a valid certificate)`, EXIT.failed, { code: "kubernetes_conflict", serial_number: json.serial_number });
       }
       g.io.stderr(`edgeca: ${error.message}; reading it again and retrying once\n`);
-      a = await assess(kube, ref, trustPem, o.within, o.values.force === true);
+      a = await assess(g, kube, ref, trustPem, o.within, o.values.force === true);
       if (!a.reason) {
         // Someone else renewed it meanwhile: theirs stands.
         g.io.stderr(`edgeca: ${where} was renewed by another writer meanwhile; certificate ${json.serial_number} is not used\n`);

@@ -10,14 +10,17 @@ import { parseCommand, type Io } from "../context.ts";
 import { CliError, EXIT, usageError } from "../errors.ts";
 import { SERVICE_ACCOUNT_DIR } from "../kubernetes.ts";
 import { readCertificate } from "../local-key.ts";
-import { isDue, notDue, reissue } from "../renewal.ts";
+import { isDue, notDue, reissue, serviceRenewalWindow, windowOpen } from "../renewal.ts";
 import { emitIssued, parseOutputOptions } from "./issue.ts";
 
 const HELP = `Usage: edgeca renew --cert DIR/tls.crt [--key DIR/tls.key] [--within 30d] [--keep-key] [options]
        edgeca renew --kubernetes-secret NAMESPACE/NAME [--within 30d] [--restart-deployment NAME]
 
 Re-issue the certificate with the same names, usage and lifetime if it expires within the window,
-and write tls.crt, tls.key (0600) and ca.crt next to it (or in --out-dir). Files are replaced
+or once the service's renewal window has opened (ARI, RFC 9773: the last third of its lifetime, or
+at once when it was revoked or a CA rotation is under way), and write tls.crt, tls.key (0600) and
+ca.crt next to it (or in --out-dir). The request names the current certificate in \`replaces\`, so
+the service's ledger marks exactly that one renewed. Files are replaced
 atomically. Kuma 3.0 reloads control-plane certificate files on change; Kuma ≤ 2.14 and
 subPath-mounted Kubernetes Secrets need a control-plane restart (docs/kuma.md).
 
@@ -32,7 +35,8 @@ resourceVersion read, and a conflict is retried once after reading the Secret ag
   --restart-deployment NAME            after renewing the Secret, restart this Deployment in its namespace
                        (as kubectl rollout restart does): Secrets mounted with subPath never update
   --key FILE           the current tls.key (default: tls.key next to --cert); used with --keep-key
-  --within DURATION    renew when it expires within this window (default 30d)
+  --within DURATION    renew when it expires within this window (default 30d), or earlier when the
+                       service's renewal window (GET /acme/renewal-info) has opened
   --keep-key           keep the key pair: sign a CSR made with --key (the key never leaves)
   --local-key          make a new key here and send a CSR (default: the service makes the new key)
   --key-algorithm ALG  for a new key (default: the current certificate's)
@@ -92,7 +96,9 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     throw new CliError(`cannot read --cert: ${(error as Error).message}`);
   }
   const current = await readCertificate(certPem, certFile);
-  if (!isDue(current, within.value) && !values.force) return notDue(g, current, certFile, values.within as string);
+  const window = isDue(current, within.value) || values.force ? null : await serviceRenewalWindow(g, current);
+  const reason = isDue(current, within.value) ? "due" : windowOpen(window) ? "window" : values.force ? "forced" : undefined;
+  if (!reason) return notDue(g, current, certFile, values.within as string, {}, window);
 
   let keyPem: string | undefined;
   let keyFile: string | undefined;
@@ -105,6 +111,6 @@ export async function renewCommand(args: string[], io: Io): Promise<number> {
     }
   }
   const issued = await reissue(g, current, values, { purpose: out.purpose, product: out.product }, keyPem === undefined ? undefined : { pem: keyPem, source: keyFile! });
-  emitIssued(g, issued, out, `renewed ${current.serialNumber} →`, { renewed: true, previous_serial_number: current.serialNumber });
+  emitIssued(g, issued, out, `renewed ${current.serialNumber} →`, { renewed: true, reason, previous_serial_number: current.serialNumber });
   return EXIT.ok;
 }

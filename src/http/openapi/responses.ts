@@ -81,8 +81,19 @@ export const CertificateRecord = z
     created_at: Time,
     revoked_at: Time.nullable(),
     revocation_reason: z.enum(Object.keys(REVOCATION_REASONS) as [string, ...string[]]).nullable(),
-    renewed_by: Hex.nullable().meta({ description: "The serial of the later certificate with the same names and usage that renewed this one; it stays valid until it expires" }),
+    renewed_by: Hex.nullable().meta({
+      description:
+        "The serial of the later certificate that renewed this one (it stays valid until it expires): the one that named it in `replaces`, or one issued later to the same caller (token, or trust policy and OIDC sub) without `replaces` for exactly the same names and usage",
+    }),
     renewed_at: Time.nullable().meta({ description: "When that renewal was recorded" }),
+    replaces: Hex.nullable().meta({ description: "The serial of the certificate this one was issued to replace (`replaces` of the request); null when none was named" }),
+    renewal_window: z
+      .object({ start: Time, end: Time })
+      .strict()
+      .meta({
+        description:
+          "When to renew (RFC 9773 suggestedWindow, the same as GET /acme/renewal-info/{certID}): the last third of the lifetime; for a revoked certificate, or one issued by the previous CA (CA_PREVIOUS_CERT) during a rotation, a window wholly in the past (start now−2h, end now−1h): renew now. `edgeca renew` renews once `start` has passed",
+      }),
     acme_account_id: z.string().nullable().optional().meta({ description: "The ACME account that obtained it (RFC 8555 finalize); null for the /v1 API" }),
     certificate: Pem.optional().meta({ description: "the leaf PEM (on GET by serial)" }),
   })
@@ -200,6 +211,10 @@ export const CaStatus = z
     at: Time.meta({ description: "The time the counts are for (now, or the `at` query)" }),
     issuing: Hex.meta({ description: "SHA-256 fingerprint of the issuing CA (CA_CERT)" }),
     previous: Hex.nullable().meta({ description: "SHA-256 fingerprint of the previous issuing CA (CA_PREVIOUS_CERT), while configured" }),
+    awaiting_renewal: z.number().int().meta({
+      description:
+        "Certificates of the previous CA (CA_PREVIOUS_CERT) still waiting to be renewed: not revoked, not expired, not renewed yet. Their renewal window (renewal_window, ARI) is in the past, so ACME clients with ARI and `edgeca renew` replace them on their next run; 0 when no rotation is under way",
+    }),
     validity_limit: z.literal("refuse").meta({ description: "A request for a certificate that would outlive the issuing CA is refused (ca_validity_exceeded), never shortened" }),
     retire: z
       .object({ safe: z.boolean(), blocking: z.array(z.string()).meta({ description: "Each CA outside the issuing chain that something still depends on, and why" }) })

@@ -86,6 +86,11 @@ const FROM_API: Record<ErrorCode, AcmeErrorType> = {
   insufficient_scope: "unauthorized",
   name_not_allowed: "rejectedIdentifier",
   certificate_not_found: "malformed",
+  // RFC 9773 §5: a replaced predecessor is alreadyReplaced (409); another account's is unauthorized; the rest malformed.
+  replaces_forbidden: "unauthorized",
+  already_replaced: "alreadyReplaced",
+  replaces_not_found: "malformed",
+  replaces_unrelated: "malformed",
   not_found: "malformed",
   method_not_allowed: "malformed",
   already_revoked: "alreadyRevoked",
@@ -230,6 +235,8 @@ function orderJson(a: Acme, view: OrderView) {
     authorizations: view.authorizations.map((z) => url(a, `/acme/authz/${z.id}`)),
     finalize: url(a, `/acme/order/${order.id}/finalize`),
     ...(order.certificate_serial ? { certificate: url(a, `/acme/cert/${order.certificate_serial}`) } : {}),
+    // RFC 9773 §5: the order echoes the certID it replaces.
+    ...(order.replaces ? { replaces: order.replaces } : {}),
     ...(status === "invalid" ? { error: { type: "urn:ietf:params:acme:error:unauthorized", detail: order.error ?? "the order expired or one of its authorizations was deactivated" } } : {}),
   };
 }
@@ -311,7 +318,10 @@ const newOrder: Handler = async (a) => {
   const v = await verifyPost(a, "kid");
   const acting = requireAccount(v);
   await limit(a, acting.principal);
-  const view = await placeOrder(a.ctx, acting.account, acting.principal, payloadJson(v.payload));
+  const payload = payloadJson(v.payload);
+  // RFC 9773 §5: only an order naming a predecessor needs the CA set and the ledger.
+  const renewal = payload?.["replaces"] !== undefined ? { set: await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now), ledger: requireStores(a.c).ledger } : undefined;
+  const view = await placeOrder(a.ctx, acting.account, acting.principal, payload, renewal);
   return respond(a, 201, orderJson(a, view), { Location: url(a, `/acme/order/${view.order.id}`) });
 };
 
@@ -361,7 +371,8 @@ const newNonce: Handler = (a) => respond(a, a.c.req.method === "HEAD" ? 200 : 20
 
 /**
  * The resource a path names and the methods it answers (405 otherwise).
- * GET /acme/renewal-info/{certID} (RFC 9773) is added here by the ARI work (src/pki/ari.ts).
+ * GET /acme/renewal-info/{certID} (RFC 9773) never reaches this handler: src/app.ts mounts
+ * src/http/routes/acme-renewal-info.ts ahead of it (no JWS, so no need to load this module).
  */
 function route(path: string): { methods: string[]; handler: Handler } | null {
   switch (path) {

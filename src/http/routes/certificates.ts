@@ -9,6 +9,7 @@ import { ApiError } from "../../errors.ts";
 import { defaultNames, type Product, type Purpose } from "../../kuma/overrides.ts";
 import { OVERRIDES } from "../../kuma/overrides.ts";
 import type { Usage } from "../../pki/leaf-profile.ts";
+import { normalizeSerial } from "../../pki/validity.ts";
 import { authorityContext } from "../context.ts";
 import { issueIdempotently } from "../idempotency.ts";
 import { requireScope } from "../middleware/auth.ts";
@@ -33,6 +34,14 @@ function kumaRequest(purpose: Purpose | undefined, product: Product, hostnames: 
   return { hostnames: names, usages, target: purpose ? { purpose, product } : undefined };
 }
 
+/** `replaces` as the ledger writes serials; 400 validation_failed when it is not a serial number. */
+function replacesSerial(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const serial = normalizeSerial(text);
+  if (!serial) throw new ApiError("validation_failed", "replaces: a serial number, 1 to 40 hex digits", { errors: [{ pointer: "/replaces", detail: "a serial number, 1 to 40 hex digits" }] });
+  return serial;
+}
+
 export const certificateRoutes = new Hono<AppEnv>()
   .post("/v1/certificates", requireScope("issue"), async (c) => {
     const format = negotiateFormat(c);
@@ -51,6 +60,7 @@ export const certificateRoutes = new Hono<AppEnv>()
         key: body.key,
         ttl: body.ttl,
         commonName: body.common_name,
+        replaces: replacesSerial(body.replaces),
       }),
     );
     return renderIssued(c, issued, format, kuma.target);
@@ -67,6 +77,7 @@ export const certificateRoutes = new Hono<AppEnv>()
         usages: kuma.usages,
         ttl: body.ttl,
         commonName: body.common_name,
+        replaces: replacesSerial(body.replaces),
       }),
     );
     return renderIssued(c, issued, format, kuma.target);

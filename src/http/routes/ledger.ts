@@ -4,7 +4,8 @@
  */
 import { Hono, type Context } from "hono";
 import { lazySchema, z, type ZodType } from "../zod.ts";
-import { issuerByFingerprint, requireCaSet } from "../../authority/certificate-authority.ts";
+import { inspectCaSet, issuerByFingerprint, requireCaSet } from "../../authority/certificate-authority.ts";
+import { renewalWindowOf } from "../../authority/renewal-info.ts";
 import { currentCrl } from "../../authority/certificate-revocation-list.ts";
 import { listCertificates, readCertificate } from "../../authority/read-certificates.ts";
 import { revokeCertificate } from "../../authority/revoke-certificate.ts";
@@ -13,6 +14,7 @@ import { toBase64Url, utf8 } from "../../pki/bytes.ts";
 import { REVOCATION_REASONS } from "../../pki/crl.ts";
 import { parseDuration } from "../../pki/duration.ts";
 import { encodePem } from "../../pki/pem.ts";
+import { normalizeSerial } from "../../pki/validity.ts";
 import type { CaSet, CertificateAuthority } from "../../pki/certificate-authority.ts";
 import type { CertificateRecord, CertificateStatus } from "../../store/types.ts";
 import { requestMeta, requireConfig, requireStores } from "../context.ts";
@@ -23,21 +25,22 @@ import type { AppEnv } from "../types.ts";
 export const MAX_PAGE = 500;
 const DEFAULT_PAGE = 100;
 
-/** Serial numbers as people paste them: any case, optional colons, OpenSSL's leading zeros or Go's none. */
-export function normalizeSerial(text: string): string | null {
-  const hex = text.replace(/:/g, "").toLowerCase();
-  if (!/^[0-9a-f]{1,40}$/.test(hex)) return null;
-  const trimmed = hex.replace(/^0+(?=.)/, "");
-  // edgeca serials are 16 octets: restore the leading zero nibbles a big-integer print drops.
-  return trimmed.length < 32 ? trimmed.padStart(32, "0") : trimmed;
-}
+export { normalizeSerial };
 
 function statusOf(r: CertificateRecord, now: Date): CertificateStatus {
   if (r.revoked_at !== null) return "revoked";
   return new Date(r.not_after) <= now ? "expired" : "active";
 }
 
-function recordJson(r: CertificateRecord, now: Date, withPem: boolean) {
+/** CA_PREVIOUS_CERT's fingerprint while configured: its certificates' renewal windows are pulled into the past. */
+async function previousFingerprint(c: Context<AppEnv>): Promise<string | null> {
+  // Reading the ledger needs no CA: when the CA set cannot be loaded (the issuing routes say why), no rotation is assumed.
+  const set = await inspectCaSet(c.get("deps").caMaterial, c.get("now"));
+  return set.ok ? (set.value.previous?.fingerprint ?? null) : null;
+}
+
+function recordJson(r: CertificateRecord, now: Date, withPem: boolean, previous: string | null) {
+  const window = renewalWindowOf(r, previous, now);
   return {
     serial_number: r.serial,
     status: statusOf(r, now),
@@ -57,6 +60,9 @@ function recordJson(r: CertificateRecord, now: Date, withPem: boolean) {
     revocation_reason: r.revocation_reason,
     renewed_by: r.renewed_by,
     renewed_at: r.renewed_at,
+    replaces: r.replaces ?? null,
+    // RFC 9773's suggestedWindow for this certificate (the same as GET /acme/renewal-info/{certID}).
+    renewal_window: { start: window.start.toISOString(), end: window.end.toISOString() },
     acme_account_id: r.acme_account_id ?? null,
     ...(withPem ? { certificate: r.pem } : {}),
   };
@@ -149,13 +155,14 @@ export const ledgerRoutes = new Hono<AppEnv>()
       },
       limit,
     );
-    return c.json({ certificates: records.map((r) => recordJson(r, now, false)), next_cursor: next ? encodeCursor(next) : null });
+    const previous = await previousFingerprint(c);
+    return c.json({ certificates: records.map((r) => recordJson(r, now, false, previous)), next_cursor: next ? encodeCursor(next) : null });
   })
   .get("/v1/certificates/:serial", requireScope("read"), async (c) => {
     const serial = normalizeSerial(c.req.param("serial"));
     if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
     const record = await readCertificate(requireStores(c).ledger, c.get("principal"), serial);
-    return c.json(recordJson(record, c.get("now"), true));
+    return c.json(recordJson(record, c.get("now"), true, await previousFingerprint(c)));
   })
   .post("/v1/certificates/:serial/revoke", requireScope("revoke"), async (c) => {
     const serial = normalizeSerial(c.req.param("serial"));
@@ -164,7 +171,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody());
     const { ledger } = requireStores(c);
     const { record } = await revokeCertificate({ ledger, now: c.get("now"), request: requestMeta(c), principal: c.get("principal") }, serial, body.reason);
-    return c.json(recordJson(record, c.get("now"), false));
+    return c.json(recordJson(record, c.get("now"), false, await previousFingerprint(c)));
   })
   .get("/v1/crl", async (c) => {
     const format = c.req.query("format") ?? "der";
