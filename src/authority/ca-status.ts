@@ -27,8 +27,35 @@ async function activeByIssuer(ledger: Ledger, now: Date, cacheMs: number): Promi
   return value;
 }
 
+/**
+ * Counts of earlier certificates of a configured CA (same subject and key, another fingerprint: the CA
+ * was re-certified) belong to that CA: its leaves chain to the configured certificate too, and are not
+ * certificates of an unconfigured CA that relying parties must keep trusting.
+ */
+async function mergeSameIdentity(counts: IssuerCount[], set: CaSet, ledger: Ledger): Promise<IssuerCount[]> {
+  const configured = [set.issuing, ...(set.previous ? [set.previous] : [])];
+  const known = new Set(set.known.map((k) => k.sha256_fingerprint));
+  const foreign = counts.filter((c) => !known.has(c.issuer_fingerprint));
+  if (foreign.length === 0) return counts;
+  const identityOf = new Map((await ledger.issuerIdentities()).map((r) => [r.fingerprint, r.identity]));
+  const merged = new Map<string, IssuerCount>();
+  for (const c of counts) {
+    const identity = identityOf.get(c.issuer_fingerprint);
+    const owner = known.has(c.issuer_fingerprint) ? undefined : configured.find((ca) => ca.identity === identity);
+    const fp = owner?.fingerprint ?? c.issuer_fingerprint;
+    const m = merged.get(fp);
+    if (!m) merged.set(fp, { ...c, issuer_fingerprint: fp });
+    else {
+      m.active += c.active;
+      m.renewed += c.renewed;
+      if (c.latest_not_after !== null && (m.latest_not_after === null || c.latest_not_after > m.latest_not_after)) m.latest_not_after = c.latest_not_after;
+    }
+  }
+  return [...merged.values()];
+}
+
 /** `cacheMs`: reuse this isolate's counts that long (/healthz); 0 (the default, /v1/ca/status) reads the ledger. */
 export async function caStatusReport(ctx: { set: CaSet; ledger: Ledger; now: Date; maxTtlSeconds: number; cacheMs?: number }): Promise<CaStatusReport> {
-  const counts = await activeByIssuer(ctx.ledger, ctx.now, ctx.cacheMs ?? 0);
+  const counts = await mergeSameIdentity(await activeByIssuer(ctx.ledger, ctx.now, ctx.cacheMs ?? 0), ctx.set, ctx.ledger);
   return caStatus({ issuing: ctx.set.issuing, previous: ctx.set.previous, known: ctx.set.known, warnings: ctx.set.warnings }, counts, ctx.now, ctx.maxTtlSeconds);
 }

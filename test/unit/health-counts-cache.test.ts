@@ -19,7 +19,7 @@ describe("caStatusReport's counts cache", () => {
     if (!set.ok) throw new Error("test CA did not load");
     let reads = 0;
     let counts: IssuerCount[] = [];
-    const ledger = { activeByIssuer: async () => (reads++, counts) } as unknown as Ledger;
+    const ledger = { activeByIssuer: async () => (reads++, counts), issuerIdentities: async () => [] } as unknown as Ledger;
     const at = (ms: number) => new Date(now.getTime() + ms);
     const health = (ms: number) => caStatusReport({ set: set.value, ledger, now: at(ms), maxTtlSeconds: 86_400, cacheMs: HEALTH_COUNTS_CACHE_MS });
 
