@@ -294,6 +294,9 @@ interface Snapshots {
 /** Also written into the SQL: the fingerprint ?1 and every registered fingerprint of the identity ?2. */
 const SAME_ISSUER = "issuer_fingerprint IN (SELECT ?1 UNION SELECT fingerprint FROM issuers WHERE identity = ?2)";
 
+/** A CA's CRL entries (Ledger.revoked): exported for the query-plan test. */
+export const REVOKED_BY_ISSUER = `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE ${SAME_ISSUER} AND revoked_at IS NOT NULL AND not_after > ?3 ORDER BY revoked_at, serial`;
+
 const issuerKey = (issuer: IssuerRef) => `${issuer.fingerprint}|${issuer.identity ?? ""}`;
 
 const snapshotsByDb = new WeakMap<D1Database, Snapshots>();
@@ -427,7 +430,7 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
 
     async revoked(issuer, now) {
       const { results } = await db
-        .prepare(`SELECT serial, revoked_at, revocation_reason FROM certificates WHERE ${SAME_ISSUER} AND revoked_at IS NOT NULL AND not_after > ?3 ORDER BY revoked_at, serial`)
+        .prepare(REVOKED_BY_ISSUER)
         .bind(issuer.fingerprint, issuer.identity, now)
         .all<RevokedEntry>();
       return results;
