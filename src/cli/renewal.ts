@@ -2,7 +2,7 @@
  * What `renew` and `renew --kubernetes-secret` share: whether a certificate is due, the "not due"
  * answer (exit 3), and re-issuing a certificate like the current one.
  */
-import { formatDuration } from "../pki/duration.ts";
+import { formatDuration, humanDuration } from "../pki/duration.ts";
 import { KEY_ALGORITHMS, type KeyAlgorithm } from "../pki/keys.ts";
 import type { Product, Purpose } from "../kuma/overrides.ts";
 import { oneOf, type Globals } from "./context.ts";
@@ -18,7 +18,7 @@ export function isDue(current: CurrentCertificate, withinSeconds: number, now = 
 /** Says "not due" (text or --json) and returns exit code 3. */
 export function notDue(g: Globals, current: CurrentCertificate, where: string, window: string, extra: Record<string, unknown> = {}): number {
   const remaining = Math.floor((current.notAfter.getTime() - Date.now()) / 1000);
-  const message = `not due: ${where} (serial ${current.serialNumber}) is valid until ${current.notAfter.toISOString()}, ${formatDuration(Math.max(60, remaining - (remaining % 60)))} from now, outside the ${window} window`;
+  const message = `not due: ${where} (serial ${current.serialNumber}) is valid until ${current.notAfter.toISOString()} (expires in ${humanDuration(remaining)}), outside the ${window} window`;
   if (g.json) g.io.stdout(JSON.stringify({ renewed: false, reason: "not_due", serial_number: current.serialNumber, not_after: current.notAfter.toISOString(), ...extra, exit_code: EXIT.notDue }, null, 2) + "\n");
   else g.io.stdout(`${message}\n`);
   return EXIT.notDue;
