@@ -11,11 +11,17 @@ import type { Ledger } from "../store/types.ts";
  * (METRICS_CACHE_MS): probes every few seconds cost one ledger query per
  * isolate per 30 s. A warning that depends on the counts (certificates still
  * chaining to a CA being retired) clears at most this long after the ledger
- * changes; warnings about the CA set itself follow the configuration at once.
+ * changes (at once in the isolate that revoked); warnings about the CA set
+ * itself follow the configuration at once.
  */
 export const HEALTH_COUNTS_CACHE_MS = 30_000;
 
 const cache = new WeakMap<Ledger, { at: number; value: IssuerCount[] }>();
+
+/** Drops this isolate's cached counts (a revocation here changed them). */
+export function forgetIssuerCounts(ledger: Ledger): void {
+  cache.delete(ledger);
+}
 
 async function activeByIssuer(ledger: Ledger, now: Date, cacheMs: number): Promise<IssuerCount[]> {
   if (cacheMs <= 0) return ledger.activeByIssuer(now.toISOString());

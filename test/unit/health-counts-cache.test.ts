@@ -4,7 +4,7 @@
  * long after the ledger changes; /v1/ca/status (cacheMs 0) always reads.
  */
 import { describe, expect, it } from "vitest";
-import { caStatusReport, HEALTH_COUNTS_CACHE_MS } from "../../src/authority/ca-status.ts";
+import { caStatusReport, forgetIssuerCounts, HEALTH_COUNTS_CACHE_MS } from "../../src/authority/ca-status.ts";
 import { loadCaSet } from "../../src/pki/certificate-authority.ts";
 import type { IssuerCount } from "../../src/pki/ca-status.ts";
 import { caMaterialFromSecrets } from "../../src/store/secret-ca.ts";
@@ -36,5 +36,12 @@ describe("caStatusReport's counts cache", () => {
 
     await caStatusReport({ set: set.value, ledger, now: at(HEALTH_COUNTS_CACHE_MS + 1), maxTtlSeconds: 86_400 });
     expect(reads).toBe(3);
+
+    // A revocation in this isolate forgets the cached counts: the next /healthz reads again.
+    await health(HEALTH_COUNTS_CACHE_MS + 2);
+    expect(reads).toBe(3);
+    forgetIssuerCounts(ledger);
+    await health(HEALTH_COUNTS_CACHE_MS + 3);
+    expect(reads).toBe(4);
   });
 });
