@@ -68,7 +68,7 @@ export function localBase(host: string, port: number): string {
 export function readyLines(host: string, port: number): string[] {
   const base = localBase(host, port);
   return [
-    `edgeca: ready on ${base}`,
+    `edgeca: ready on ${base}  (another port: PORT=${port === 65535 ? port - 1 : port + 1} npm start, or npm start -- --port ${port === 65535 ? port - 1 : port + 1})`,
     `edgeca:   inventory      ${base}/ui`,
     `edgeca:   API reference  ${base}/docs`,
     `edgeca:   trust bundle   ${base}/v1/ca`,

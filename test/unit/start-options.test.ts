@@ -33,6 +33,7 @@ describe("parseStartOptions", () => {
   it("names the URLs of /ui, /docs, /v1/ca and /healthz once ready", () => {
     const lines = readyLines("127.0.0.1", 8811).join("\n");
     for (const path of ["/ui", "/docs", "/v1/ca", "/healthz"]) expect(lines).toContain(`http://127.0.0.1:8811${path}`);
+    expect(lines).toContain("PORT=8812 npm start");
   });
 });
 
