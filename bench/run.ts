@@ -379,6 +379,8 @@ async function main() {
       const port = await freePort();
       const proc = spawn(cfsslBin, ["serve", "-address", "127.0.0.1", "-port", String(port), "-ca", join(dir, "ca.pem"), "-ca-key", join(dir, "ca-key.pem"), "-loglevel", "5"], { stdio: "ignore" });
       children.push(proc);
+      // A spawn failure is an 'error' event, uncaught without a listener: report it and run without cfssl's numbers.
+      proc.on("error", (e) => console.error(`cfssl: ${e.message}`));
       const url = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 100; i++) {
         try {

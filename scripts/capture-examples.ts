@@ -18,7 +18,8 @@ try {
     const key = `${r.status} ${r.mediaType}`;
     if (r.body !== undefined && op[key] === undefined && r.mediaType !== "application/gzip" && r.mediaType !== "application/pkix-crl") op[key] = r.body;
   }
-  writeFileSync("docs/openapi-examples.json", JSON.stringify(examples, null, 2) + "\n");
+  // Problem types name the origin that served them (an ephemeral loopback port here): show the documentation's example host instead.
+  writeFileSync("docs/openapi-examples.json", JSON.stringify(examples, null, 2).replaceAll(`${worker.url}/docs/problems#`, "https://edgeca.example.com/docs/problems#") + "\n");
   console.log(`recorded examples for ${Object.keys(examples).length} operations in docs/openapi-examples.json`);
 } finally {
   await worker.stop();

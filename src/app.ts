@@ -10,6 +10,7 @@ import { ApiError } from "./errors.ts";
 import { limitByClient } from "./http/middleware/rate-limit.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { cors, securityHeaders } from "./http/middleware/security.ts";
+import { serviceOrigin } from "./http/context.ts";
 import { renderThrown } from "./http/problem.ts";
 import { acmeRenewalInfoRoutes } from "./http/routes/acme-renewal-info.ts";
 import { acmeApiRoutes } from "./http/routes/acme-api.ts";
@@ -89,6 +90,9 @@ export function createApp() {
   app.notFound((c) => {
     throw new ApiError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
   });
-  app.onError((error, c) => renderThrown(error, c.get("requestId") ?? crypto.randomUUID()));
+  app.onError((error, c) => {
+    // Problem types link to /docs/problems on PUBLIC_URL when set (a valid one), else on the origin the caller reached.
+    return renderThrown(error, c.get("requestId") ?? crypto.randomUUID(), serviceOrigin(c));
+  });
   return app;
 }

@@ -74,3 +74,47 @@ export class ApiError extends Error {
     return ERROR_TABLE[this.code].status;
   }
 }
+
+/**
+ * What a caller should do about each code: the "what to do" column of the
+ * problem-type documentation served at /docs/problems (src/http/problem-docs.ts),
+ * which every problem document's `type` points at (RFC 9457 §3.1.1).
+ */
+export const ERROR_ADVICE: Record<ErrorCode, string> = {
+  invalid_json: "Send a JSON object with Content-Type: application/json; check quoting and trailing commas.",
+  validation_failed: "Read errors[].pointer and errors[].detail: they name the field and what it must be. Unknown fields are rejected (a close match is suggested).",
+  invalid_hostname: "Send bare DNS names or IP addresses (cp.example.com, 10.0.0.5): no scheme, port, path or trailing dot-slash; the detail names what to remove.",
+  invalid_duration: "Use a number and a unit: 90d, 12h, 30m (s, m, h, d).",
+  ttl_too_long: "Ask for a shorter ttl, at most the service's MAX_TTL (the detail says it), or omit ttl for the default.",
+  ca_validity_exceeded: "Ask for a shorter ttl; the operator must rotate the issuing CA before it can sign longer.",
+  invalid_csr: "Send a PKCS#10 request as PEM (openssl req -new …); the detail says what did not parse.",
+  csr_signature_invalid: "Create the CSR again with the private key it names; it was altered or signed with another key.",
+  unsupported_key: "Use an ECDSA P-256 or P-384, Ed25519, or RSA (2048 bits or more) key.",
+  no_names: "Give at least one hostname (or a CSR with subjectAltName entries).",
+  invalid_common_name: "Leave the common name out, or make it one of the certificate's names.",
+  invalid_pem: "Send PEM text with -----BEGIN …----- / -----END …----- lines, unmodified.",
+  invalid_certificate: "Send X.509 certificates as PEM; one of the blocks is not a certificate.",
+  unsupported_format: "Ask for a format this operation offers: json, tar, kubernetes-secret, helm-values or env (the detail lists them).",
+  unauthorized: "Send Authorization: Bearer <token> with an API token or an OIDC token a trust policy accepts.",
+  invalid_token: "Use a fresh OIDC token for this service's audience from an issuer listed in OIDC_TRUST; the detail says which check failed.",
+  insufficient_scope: "Use a token that has the scope the detail names.",
+  name_not_allowed: "Ask only for names your token's policy allows, or have the operator widen the token's name patterns.",
+  replaces_forbidden: "Name in replaces only a certificate issued to the same token, or the same trust policy and OIDC sub; or leave replaces out.",
+  already_replaced: "Nothing to replace: renewed_by names the certificate that already replaced it. Renew that one instead, or leave replaces out.",
+  replaces_not_found: "Check the serial number in replaces (hex, as issued): GET /v1/certificates lists what the ledger holds.",
+  replaces_unrelated: "Name in replaces a certificate that shares at least one name with this request, or leave replaces out.",
+  certificate_not_found: "Check the serial number (hex, as issued): GET /v1/certificates lists what the ledger holds.",
+  not_found: "Check the path and method against /docs (the API reference).",
+  method_not_allowed: "Use a method from the Allow header.",
+  already_revoked: "Nothing to do if the revocation stands; a certificate's revocation reason cannot be changed.",
+  idempotency_in_progress: "Retry the same request with the same Idempotency-Key after a second.",
+  payload_too_large: "Send a smaller body (64 KiB at most).",
+  idempotency_key_reused: "Use a new Idempotency-Key for a different request; a key belongs to one request body.",
+  rate_limited: "Wait for the Retry-After seconds, then retry.",
+  config_invalid: "Operator: fix the variable or secret the detail names, then redeploy.",
+  ca_not_configured: "Operator: set the CA_CERT and CA_KEY secrets (npm run ca:init).",
+  ca_invalid: "Operator: the detail says what is wrong with CA_CERT/CA_KEY (mismatched key, expired, not a CA).",
+  ledger_unavailable: "Retry later; operator: check the D1 binding DB and its migrations.",
+  identity_provider_unavailable: "Retry later; the OIDC issuer's JWKS could not be fetched.",
+  internal: "Retry; if it persists, report the request_id to the operator (the log has the cause).",
+};

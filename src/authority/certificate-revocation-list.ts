@@ -28,7 +28,9 @@ export async function currentCrl(ctx: { ca: CertificateAuthority; ledger: Ledger
     const crlNumber = (state?.crl_number ?? 0) + 1;
     const thisUpdate = new Date(Math.floor(ctx.now.getTime() / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + ctx.nextUpdateSeconds * 1000);
-    const entries = (await ctx.ledger.revoked(fp, ctx.now.toISOString())).map((e) => ({
+    // Registered first, so the leaves of earlier certificates of this CA (same subject and key) are listed too, and later revocations of theirs rebuild this CRL.
+    await ctx.ledger.registerIssuer({ fingerprint: fp, identity: ctx.ca.identity });
+    const entries = (await ctx.ledger.revoked({ fingerprint: fp, identity: ctx.ca.identity }, ctx.now.toISOString())).map((e) => ({
       serial: e.serial,
       revokedAt: new Date(e.revoked_at),
       reason: (e.revocation_reason in REVOCATION_REASONS ? e.revocation_reason : "unspecified") as RevocationReason,

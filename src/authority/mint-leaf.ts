@@ -102,6 +102,9 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
   for (let attempt = 0; ; attempt++) {
     const issued = await signLeaf(ctx, req);
     try {
+      // Once per isolate and CA certificate: which CA identity this fingerprint is (migrations/0009), so the
+      // CA re-certified with the same subject and key still lists and finds this leaf's revocation.
+      await ctx.ledger.registerIssuer({ fingerprint: ctx.ca.fingerprint, identity: ctx.ca.identity });
       await ctx.ledger.record(
         {
           serial: issued.serialNumber,

@@ -6,6 +6,7 @@
 import { ApiError } from "../errors.ts";
 import type { RevocationReason } from "../pki/crl.ts";
 import type { CertificateRecord, Ledger } from "../store/types.ts";
+import { forgetIssuerCounts } from "./ca-status.ts";
 import { auditEvent, type RequestMeta } from "./mint-leaf.ts";
 import { authorizeNames, hasScope, type Principal } from "./policy.ts";
 
@@ -33,6 +34,8 @@ export async function recordRevocation(
   const serial = current.serial;
   if (current.revoked_at === null) {
     const after = await ctx.ledger.revoke(serial, reason, ctx.now.toISOString(), auditEvent(ctx, "revoke", 200, serial));
+    // This isolate's /healthz sees the new counts at once; other isolates within HEALTH_COUNTS_CACHE_MS.
+    forgetIssuerCounts(ctx.ledger);
     if (!after) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial}`);
     if (after.revocation_reason === reason) return { record: after, changed: after.revoked_at === ctx.now.toISOString() };
     return conflict(after, reason);

@@ -5,6 +5,7 @@
  * revocation status for leaves this service issued.
  */
 import { ApiError } from "../errors.ts";
+import { issuerIdentity } from "../pki/certificate-authority.ts";
 import { decodePem, describePemProblem } from "../pki/pem.ts";
 import { parseCertificateDerCached, PATH_ERROR_CODES_ALL, validatePath, type CertificateUsage, type PathValidationReport, type VerifyProfile } from "../pki/path-validation.ts";
 import type { Ledger } from "../store/types.ts";
@@ -72,16 +73,22 @@ export async function verifyChain(
     ...(input.hostname !== undefined ? { hostname: input.hostname } : {}),
   });
   const result: VerifyReport = { ...report, errors: [...report.errors] };
-  await addRevocation(ctx.ledger, result, input.at);
+  await addRevocation(ctx.ledger, result, input.at, chain[0]!);
   return result;
 }
 
 /** Reports `revoked` when this service issued the leaf (same serial and issuer) and revoked it before `at`. */
-async function addRevocation(ledger: Ledger | null, report: VerifyReport, at: Date): Promise<void> {
+async function addRevocation(ledger: Ledger | null, report: VerifyReport, at: Date, leafDer: Uint8Array): Promise<void> {
   const leaf = report.chain[0];
   const issuer = report.chain[1];
   if (!ledger || !leaf || !issuer || leaf.trust_anchor) return;
-  const record = await ledger.revocation(issuer.sha256_fingerprint, leaf.serial_number.padStart(32, "0"));
+  // The leaf names its CA by issuer name and authorityKeyIdentifier: that identity also finds it when the
+  // chain was built with another certificate of the same CA (re-certified with the same subject and key).
+  let identity: string | null = null;
+  const parsed = parseCertificateDerCached(leafDer);
+  const aki = parsed.ok ? parsed.value.extensions.authorityKeyId : undefined;
+  if (parsed.ok && aki) identity = await issuerIdentity(parsed.value.issuerRaw, aki);
+  const record = await ledger.revocation({ fingerprint: issuer.sha256_fingerprint, identity }, leaf.serial_number.padStart(32, "0"));
   if (!record) return;
   if (new Date(record.revoked_at) > at) return;
   report.valid = false;

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { requireCertificateAuthority } from "../authority/certificate-authority.ts";
 import type { AuthorityContext, RequestMeta } from "../authority/mint-leaf.ts";
 import type { Stores } from "../deps.ts";
-import type { Config } from "../config.ts";
+import { loadConfig, type Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { KeepAlive } from "../store/types.ts";
 import type { AppEnv } from "./types.ts";
@@ -21,6 +21,16 @@ export function requireStores(c: Context<AppEnv>): Stores {
   const stores = c.get("deps").stores;
   if (typeof stores === "string") throw new ApiError("ledger_unavailable", stores);
   return stores;
+}
+
+/**
+ * Where this service's own pages are: PUBLIC_URL when set (and valid), else
+ * the origin the request reached. Safe before the deps middleware ran (an
+ * error raised that early is rendered too).
+ */
+export function serviceOrigin(c: Context<AppEnv>): string {
+  const config = c.get("deps")?.config ?? loadConfig(c.env ?? {});
+  return (typeof config === "object" && config.publicUrl) || new URL(c.req.url).origin;
 }
 
 /** The client's address as Cloudflare reports it (absent in local tests). */

@@ -5,13 +5,13 @@
  * with nothing on the wire but the request id; the log keeps the rest.
  */
 import { ApiError, ERROR_TABLE, type ErrorCode } from "../errors.ts";
+import { problemType } from "./problem-docs.ts";
 
-export const PROBLEM_TYPE_BASE = "https://edgeca.dev/problems/";
-
-export function problemBody(error: ApiError, requestId: string): Record<string, unknown> {
+/** `origin`: where the type's documentation is served (PUBLIC_URL or the request's origin, see problemType). */
+export function problemBody(error: ApiError, requestId: string, origin: string): Record<string, unknown> {
   const entry = ERROR_TABLE[error.code];
   return {
-    type: `${PROBLEM_TYPE_BASE}${error.code}`,
+    type: problemType(error.code, origin),
     title: entry.title,
     status: entry.status,
     ...(error.detail !== undefined ? { detail: error.detail } : {}),
@@ -22,18 +22,18 @@ export function problemBody(error: ApiError, requestId: string): Record<string, 
   };
 }
 
-export function problemResponse(error: ApiError, requestId: string): Response {
+export function problemResponse(error: ApiError, requestId: string, origin: string): Response {
   const headers = new Headers({ "Content-Type": "application/problem+json", "Cache-Control": "no-store", "X-Request-Id": requestId });
   for (const [k, v] of Object.entries(error.options.headers ?? {})) headers.set(k, v);
-  return new Response(JSON.stringify(problemBody(error, requestId)), { status: error.status, headers });
+  return new Response(JSON.stringify(problemBody(error, requestId, origin)), { status: error.status, headers });
 }
 
 /** Any thrown value → a problem response; non-ApiErrors are logged and hidden. */
-export function renderThrown(thrown: unknown, requestId: string): Response {
-  if (thrown instanceof ApiError) return problemResponse(thrown, requestId);
+export function renderThrown(thrown: unknown, requestId: string, origin: string): Response {
+  if (thrown instanceof ApiError) return problemResponse(thrown, requestId, origin);
   // The message may come from a library; it is logged, never returned.
   console.error(JSON.stringify({ level: "error", request_id: requestId, error: thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown) }));
-  return problemResponse(new ApiError("internal", `an internal error occurred; quote request id ${requestId} when reporting it`), requestId);
+  return problemResponse(new ApiError("internal", `an internal error occurred; quote request id ${requestId} when reporting it`), requestId, origin);
 }
 
 export function apiError(code: ErrorCode, detail?: string): ApiError {

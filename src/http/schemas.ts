@@ -7,6 +7,7 @@ import { lazySchema, z, type output, type ZodError, type ZodType } from "./zod.t
 import { ApiError, type FieldError } from "../errors.ts";
 import { PRODUCTS, PURPOSES } from "../kuma/overrides.ts";
 import { KEY_ALGORITHMS } from "../pki/keys.ts";
+import { closestName } from "./suggest.ts";
 import type { AppEnv } from "./types.ts";
 
 const shared = lazySchema(() => {
@@ -63,11 +64,22 @@ function pointerOf(path: readonly PropertyKey[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
 
-function fieldErrors(error: ZodError): FieldError[] {
+/** The field names an object schema knows at `path` (walking nested object shapes), for "did you mean". */
+function knownFields(schema: ZodType, path: readonly PropertyKey[]): string[] {
+  let s: unknown = schema;
+  for (const p of path) s = (s as { shape?: Record<string, unknown> }).shape?.[String(p)];
+  const shape = (s as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function fieldErrors(error: ZodError, schema: ZodType): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ pointer: pointerOf([...issue.path, key]), detail: "unknown field" });
+      for (const key of issue.keys) {
+        const suggestion = closestName(key, knownFields(schema, issue.path));
+        out.push({ pointer: pointerOf([...issue.path, key]), detail: `unknown field ${JSON.stringify(key)}${suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : ""}` });
+      }
     } else {
       out.push({ pointer: pointerOf(issue.path) || "/", detail: issue.message });
     }
@@ -86,7 +98,7 @@ export async function parseJsonBody<S extends ZodType>(c: Context<AppEnv>, schem
   }
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const errors = fieldErrors(result.error);
+    const errors = fieldErrors(result.error, schema);
     throw new ApiError("validation_failed", errors.map((e) => `${e.pointer}: ${e.detail}`).join("; "), { errors });
   }
   return result.data;

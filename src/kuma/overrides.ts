@@ -36,7 +36,19 @@ interface OverrideSpec {
   /** The in-cluster names the link needs on Kubernetes. */
   kubernetesNames: (p: ProductNames) => string[];
   env: (dir: string) => Record<string, string>;
+  /** Who connects to this server and must trust ca.crt, for the Universal env file's hints. */
+  clients: Client[];
 }
+
+type Client = "kuma-dp" | "zone-cp" | "kumactl" | "prometheus";
+
+/** How each client is told to trust ca.crt (Kuma docs: kuma-dp --ca-cert-file, KDS root CA, kumactl, Prometheus kuma_sd_configs). */
+const CLIENT_HINTS: Record<Client, (d: string) => string> = {
+  "kuma-dp": (d) => `#   kuma-dp:  KUMA_CONTROL_PLANE_CA_CERT_FILE=${d}/ca.crt`,
+  "zone-cp": (d) => `#   zone CP:  KUMA_MULTIZONE_ZONE_KDS_ROOT_CA_FILE=${d}/ca.crt`,
+  kumactl: (d) => `#   kumactl:  kumactl config control-planes add --ca-cert-file ${d}/ca.crt`,
+  prometheus: (d) => `#   Prometheus: kuma_sd_configs tls_config.ca_file: ${d}/ca.crt`,
+};
 
 const pair = (prefix: string) => (dir: string) => ({ [`${prefix}_CERT_FILE`]: `${dir}/tls.crt`, [`${prefix}_KEY_FILE`]: `${dir}/tls.key` });
 
@@ -48,6 +60,7 @@ export const OVERRIDES: Record<Purpose, OverrideSpec> = {
     servedToEnvoy: true,
     kubernetesNames: (p) => [`${p.service}.${p.namespace}`, `${p.service}.${p.namespace}.svc`],
     env: pair("KUMA_GENERAL_TLS"),
+    clients: ["kuma-dp", "zone-cp", "kumactl"],
   },
   "dp-server": {
     usage: ["server"],
@@ -56,6 +69,7 @@ export const OVERRIDES: Record<Purpose, OverrideSpec> = {
     servedToEnvoy: true,
     kubernetesNames: (p) => [`${p.service}.${p.namespace}`, `${p.service}.${p.namespace}.svc`],
     env: pair("KUMA_DP_SERVER_TLS"),
+    clients: ["kuma-dp"],
   },
   "api-server": {
     usage: ["server"],
@@ -64,6 +78,7 @@ export const OVERRIDES: Record<Purpose, OverrideSpec> = {
     servedToEnvoy: false,
     kubernetesNames: () => [],
     env: pair("KUMA_API_SERVER_HTTPS_TLS"),
+    clients: ["kumactl"],
   },
   "kds-global": {
     usage: ["server"],
@@ -72,6 +87,8 @@ export const OVERRIDES: Record<Purpose, OverrideSpec> = {
     servedToEnvoy: false,
     kubernetesNames: () => [],
     env: pair("KUMA_MULTIZONE_GLOBAL_KDS_TLS"),
+    // Only zone control planes connect to the global's KDS server: no kuma-dp or kumactl hint.
+    clients: ["zone-cp"],
   },
   mads: {
     usage: ["server"],
@@ -80,6 +97,7 @@ export const OVERRIDES: Record<Purpose, OverrideSpec> = {
     servedToEnvoy: false,
     kubernetesNames: () => [],
     env: (dir) => ({ KUMA_MONITORING_ASSIGNMENT_SERVER_TLS_ENABLED: "true", ...pair("KUMA_MONITORING_ASSIGNMENT_SERVER_TLS")(dir) }),
+    clients: ["prometheus"],
   },
   client: {
     usage: ["client"],
@@ -88,6 +106,7 @@ export const OVERRIDES: Record<Purpose, OverrideSpec> = {
     servedToEnvoy: false,
     kubernetesNames: () => [],
     env: () => ({}),
+    clients: [],
   },
 };
 
@@ -104,15 +123,19 @@ export function defaultNames(purpose: Purpose, product: Product): string[] {
   return OVERRIDES[purpose].kubernetesNames(PRODUCT_NAMES[product]);
 }
 
-/** Warnings when a certificate would not work for the link it is meant for. */
-export function adviseOverride(purpose: Purpose, product: Product, hostnames: readonly string[], keyAlgorithm: KeyAlgorithm | PublicKeyAlgorithm): OverrideAdvice {
+/**
+ * Warnings when a certificate would not work for the link it is meant for. `mode`: where the control
+ * plane runs, when the caller said (the env format is Universal's, a Secret or Helm values Kubernetes'):
+ * the in-cluster names are Kubernetes' only, so Universal gets no warning about them.
+ */
+export function adviseOverride(purpose: Purpose, product: Product, hostnames: readonly string[], keyAlgorithm: KeyAlgorithm | PublicKeyAlgorithm, mode?: "universal" | "kubernetes"): OverrideAdvice {
   const spec = OVERRIDES[purpose];
   const names = PRODUCT_NAMES[product];
   const warnings: string[] = [];
   if (spec.servedToEnvoy && (keyAlgorithm === "ed25519" || keyAlgorithm === "ecdsa-p521")) {
     warnings.push(`${keyAlgorithm} keys are refused by Envoy (kuma-dp), which connects to ${spec.link}: use ecdsa-p256, ecdsa-p384 or rsa-2048`);
   }
-  const needed = spec.kubernetesNames(names).filter((n) => !hostnames.includes(n));
+  const needed = mode === "universal" ? [] : spec.kubernetesNames(names).filter((n) => !hostnames.includes(n));
   if (needed.length > 0) {
     warnings.push(`on Kubernetes, ${spec.link} is reached as ${needed.join(" and ")}; add ${needed.length > 1 ? "them" : "it"} to hostnames unless this control plane runs in Universal mode`);
   }
@@ -153,11 +176,7 @@ export function universalEnv(purpose: Purpose, dir: string): string {
   const lines = [`# ${OVERRIDES[purpose].link}`];
   for (const [k, v] of Object.entries(vars)) lines.push(`${k}=${v}`);
   const d = dir.replace(/\/+$/, "");
-  lines.push(
-    "# Clients trust ca.crt:",
-    `#   kuma-dp:  KUMA_CONTROL_PLANE_CA_CERT_FILE=${d}/ca.crt`,
-    `#   zone CP:  KUMA_MULTIZONE_ZONE_KDS_ROOT_CA_FILE=${d}/ca.crt`,
-    `#   kumactl:  kumactl config control-planes add --ca-cert-file ${d}/ca.crt`,
-  );
+  const clients = OVERRIDES[purpose].clients;
+  if (clients.length > 0) lines.push("# Clients trust ca.crt:", ...clients.map((c) => CLIENT_HINTS[c](d)));
   return lines.join("\n") + "\n";
 }

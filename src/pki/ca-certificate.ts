@@ -34,6 +34,15 @@ async function generateCaKeys(alg: KeyAlgorithm): Promise<CryptoKeyPair> {
   return (await crypto.subtle.generateKey(webCryptoParams(alg) as never, true, ["sign", "verify"])) as CryptoKeyPair;
 }
 
+/**
+ * An RFC 4514 string as a Name: its first RDN is the last of the encoded sequence (§2.1), so
+ * "CN=Example Mesh Root CA,O=Example" encodes O then CN, the conventional order, and prints back
+ * exactly as written (name-text.ts). @peculiar/x509 parses a string in written order; reverse it.
+ */
+function nameFromRfc4514(text: string): InstanceType<typeof x509.Name> {
+  return new x509.Name(new x509.Name(text).toJSON().reverse());
+}
+
 const CA_KEY_USAGE = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
 
 async function finish(cert: InstanceType<typeof x509.X509Certificate>, keys: CryptoKeyPair): Promise<CaKeyAndCertificate> {
@@ -51,7 +60,7 @@ export async function createRootCa(options: CaCertificateOptions): Promise<CaKey
   const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: toHex(randomSerialNumber()),
-    name: options.subject,
+    name: nameFromRfc4514(options.subject),
     notBefore: options.notBefore,
     notAfter: options.notAfter,
     keys,
@@ -76,7 +85,7 @@ export async function createIntermediateCa(
   const notAfter = options.notAfter > issuer.certificate.notAfter ? issuer.certificate.notAfter : options.notAfter;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: toHex(randomSerialNumber()),
-    subject: options.subject,
+    subject: nameFromRfc4514(options.subject),
     issuer: issuer.certificate.subjectName,
     notBefore: options.notBefore,
     notAfter,

@@ -46,6 +46,8 @@ export interface CertificateAuthority {
   subjectKeyIdentifier: Uint8Array;
   /** SHA-256 of the issuing certificate's DER, lowercase hex. */
   fingerprint: string;
+  /** Its identity (issuerIdentity): the same for the CA re-certified with the same subject and key. */
+  identity: string;
   notBefore: Date;
   notAfter: Date;
   /** PEM of the issuing certificate and intermediates, never a self-signed root: appended to the leaf in tls.crt. */
@@ -254,6 +256,18 @@ async function anchorOf(chain: Cert[], anchors: Cert[]): Promise<Cert | undefine
   return undefined;
 }
 
+/**
+ * A CA's identity: SHA-256 over its subject DER and its key identifier, hex. What a leaf names its
+ * issuer by (RFC 5280 §4.1.2.4 issuer, §4.2.1.1 authorityKeyIdentifier), so a leaf's issuer name and
+ * AKI give the identity of the CA that signed it, whichever certificate of that CA is configured.
+ */
+export async function issuerIdentity(subjectDer: Uint8Array, keyIdentifier: Uint8Array): Promise<string> {
+  const input = new Uint8Array(subjectDer.length + keyIdentifier.length);
+  input.set(subjectDer, 0);
+  input.set(keyIdentifier, subjectDer.length);
+  return sha256Hex(input);
+}
+
 async function toAuthority(signer: Signer, trust: TrustBundle): Promise<CertificateAuthority> {
   const { issuing, chain } = signer;
   // RFC 5280 §4.2.1.2: without an SKI in the CA certificate, derive one (method 1, SHA-1 of the key bits).
@@ -270,6 +284,7 @@ async function toAuthority(signer: Signer, trust: TrustBundle): Promise<Certific
     signatureAlgorithm: signer.signatureAlgorithm,
     subjectKeyIdentifier: ski,
     fingerprint: await sha256Hex(issuing.parsed.der),
+    identity: await issuerIdentity(issuing.parsed.subjectRaw, ski),
     notBefore: new Date(issuing.parsed.notBefore),
     notAfter: new Date(issuing.parsed.notAfter),
     chainPem: intermediates.map((c) => encodePem("CERTIFICATE", c.parsed.der)).join(""),

@@ -21,3 +21,15 @@ export function formatDuration(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+/**
+ * Seconds as a person reads a span, in the largest unit that gives at least 2 of it, rounded down:
+ * "90 days", "36 hours", "5 minutes", "1 second". For messages; formatDuration is for values to pass back.
+ */
+export function humanDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]] as const) {
+    if (s >= 2 * size) return `${Math.floor(s / size)} ${unit}s`;
+  }
+  return `${s} second${s === 1 ? "" : "s"}`;
+}

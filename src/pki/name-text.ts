@@ -1,13 +1,14 @@
 /**
- * Distinguished names (RFC 5280 §4.1.2.4) as display text, the form edgeca
- * has always shown for CA subjects (health, GET /v1/ca?format=json, CA error
- * messages, CLI output) and compares CA_CERT issuer and subject names by:
- * RDNs in encoded order joined by ", ", multi-valued RDNs joined by "+"
- * (the order OpenSSL prints by default, not RFC 4514 §2.1's reversed order),
- * values escaped as RFC 4514 §2.4 does, and a value that is not a string
- * written as "#" and the hex of its whole DER element (RFC 4514 §2.4).
- * This reproduces what @peculiar/x509's Name.toString() printed, which the
- * worker no longer bundles (test/unit/ca-material-differential.test.ts compares them).
+ * Distinguished names (RFC 5280 §4.1.2.4) as display text, the one form every
+ * surface shows (verify, /healthz, /v1/ca, /v1/ca/status, /ui, CA error
+ * messages, the CLI) and CA_CERT issuer and subject names are compared by:
+ * RFC 4514 §2.1, as `openssl x509 -nameopt RFC2253` prints: the last RDN of
+ * the sequence first (most specific first for a conventionally ordered name:
+ * CN=…,O=…,C=…), RDNs joined by "," and multi-valued RDNs by "+", values
+ * escaped as RFC 4514 §2.4 does, and a value that is not a string written as
+ * "#" and the hex of its whole DER element (RFC 4514 §2.4). Per RDN this is
+ * what @peculiar/x509's Name.toString() printed (in the reverse order), which
+ * the worker no longer bundles (test/unit/ca-material-differential.test.ts compares them).
  */
 import { DerError, TAG, childrenOf, decodeBmpString, decodeUniversalString, raw, readOid, readRoot, value, type Tlv } from "./path-validation/der.ts";
 import { toHex } from "./bytes.ts";
@@ -85,7 +86,8 @@ export function formatNameAt(bytes: Uint8Array, name: Tlv): string {
     }
     rdns.push(parts.join("+"));
   }
-  return rdns.join(", ");
+  // RFC 4514 §2.1: "starting with the last element of the sequence and moving backwards toward the first".
+  return rdns.reverse().join(",");
 }
 
 /** Formats a DER Name (e.g. a certificate's subjectRaw). */

@@ -396,7 +396,12 @@ function checkLeaf(leaf: ParsedCertificate, ctx: Context, errors: PathIssue<Path
               : "the certificate has no subjectAltName"
             : m.reason === "ip_not_in_san"
               ? `IP addresses match only iPAddress SANs (RFC 6125 §6.2.1); the certificate has ${names.join(", ")}`
-              : `the certificate is valid for ${names.join(", ")} (RFC 6125 §6.4: a wildcard matches exactly one whole left-most label)`;
+              : `the certificate is valid for ${names.join(", ")}${
+                // The wildcard rule explains a mismatch only when a wildcard is involved, in a SAN or in the name asked for.
+                (san?.dns ?? []).some((d) => d.includes("*")) || (ctx.reference.kind === "dns" && ctx.reference.name.includes("*"))
+                  ? " (RFC 6125 §6.4: a wildcard matches exactly one whole left-most label)"
+                  : ""
+              }`;
         errors.push({ code: "hostname_mismatch", message: `the leaf certificate is not valid for ${want}: ${detail}`, index: 0 });
       }
     }

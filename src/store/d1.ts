@@ -22,6 +22,7 @@ import type {
   LifecycleSnapshot,
   PrincipalId,
   RevokedEntry,
+  IssuerRef,
 } from "./types.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { IssuerCount } from "../pki/ca-status.ts";
@@ -312,25 +313,38 @@ interface RevocationSnapshot {
 const TOO_MANY_MS = 300_000;
 
 interface Snapshots {
+  /** Keyed by issuer fingerprint and identity (issuerKey). */
   byIssuer: Map<string, RevocationSnapshot>;
-  /** Bumped by every revocation of the issuer: a snapshot read that started before one is not installed. */
-  generation: Map<string, number>;
+  /**
+   * Bumped by every revocation: a snapshot read that started before one is not installed. One counter
+   * for all issuers, since a revocation may concern several (the certificates of one CA identity).
+   */
+  generation: number;
 }
 
+/** Also written into the SQL: the fingerprint ?1 and every registered fingerprint of the identity ?2. */
+const SAME_ISSUER = "issuer_fingerprint IN (SELECT ?1 UNION SELECT fingerprint FROM issuers WHERE identity = ?2)";
+
+/** A CA's CRL entries (Ledger.revoked): exported for the query-plan test. */
+export const REVOKED_BY_ISSUER = `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE ${SAME_ISSUER} AND revoked_at IS NOT NULL AND not_after > ?3 ORDER BY revoked_at, serial`;
+
+const issuerKey = (issuer: IssuerRef) => `${issuer.fingerprint}|${issuer.identity ?? ""}`;
+
 const snapshotsByDb = new WeakMap<D1Database, Snapshots>();
+/** CA certificates this isolate has registered in `issuers` (registerIssuer), so each costs one write per isolate. */
+const registeredByDb = new WeakMap<D1Database, Set<string>>();
 
 function snapshotsOf(db: D1Database): Snapshots {
   let s = snapshotsByDb.get(db);
-  if (!s) snapshotsByDb.set(db, (s = { byIssuer: new Map(), generation: new Map() }));
+  if (!s) snapshotsByDb.set(db, (s = { byIssuer: new Map(), generation: 0 }));
   return s;
 }
 
-/** Forgets the issuer's snapshot, including one being read right now. */
-function invalidateRevocations(db: D1Database, issuerFingerprint: string): void {
+/** Forgets every snapshot, including one being read right now (revocations are rare; snapshots are a second's worth). */
+function invalidateRevocations(db: D1Database): void {
   const s = snapshotsOf(db);
-  s.byIssuer.delete(issuerFingerprint);
-  s.generation.set(issuerFingerprint, (s.generation.get(issuerFingerprint) ?? 0) + 1);
-  if (s.generation.size > SNAPSHOT_ISSUERS * 4) s.generation.delete(s.generation.keys().next().value!);
+  s.byIssuer.clear();
+  s.generation++;
 }
 
 /**
@@ -338,34 +352,35 @@ function invalidateRevocations(db: D1Database, issuerFingerprint: string): void 
  * revocation of an issuer, read at most once a second per isolate (one query
  * instead of one per verification; D1's own read replicas lag similarly).
  */
-async function revocationOf(db: D1Database, issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null> {
+async function revocationOf(db: D1Database, issuer: IssuerRef, serial: string): Promise<Omit<RevokedEntry, "serial"> | null> {
   const snapshots = snapshotsOf(db);
   const now = Date.now();
-  const cached = snapshots.byIssuer.get(issuerFingerprint);
+  const key = issuerKey(issuer);
+  const cached = snapshots.byIssuer.get(key);
   const age = cached ? now - cached.takenAt : Infinity;
   let snapshot: RevocationSnapshot;
   if (cached && age >= 0 && age < (cached.entries ? REVOCATION_SNAPSHOT_MS : TOO_MANY_MS)) snapshot = cached;
   else {
-    const generation = snapshots.generation.get(issuerFingerprint) ?? 0;
+    const generation = snapshots.generation;
     const { results } = await db
-      .prepare("SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND revoked_at IS NOT NULL LIMIT ?")
-      .bind(issuerFingerprint, SNAPSHOT_LIMIT + 1)
+      .prepare(`SELECT serial, revoked_at, revocation_reason FROM certificates WHERE ${SAME_ISSUER} AND revoked_at IS NOT NULL LIMIT ?3`)
+      .bind(issuer.fingerprint, issuer.identity, SNAPSHOT_LIMIT + 1)
       .all<RevokedEntry>();
     snapshot = {
       takenAt: now,
       entries: results.length > SNAPSHOT_LIMIT ? null : new Map(results.map((r) => [r.serial, { revoked_at: r.revoked_at, revocation_reason: r.revocation_reason }])),
     };
     // A revocation during the read may be missing from it: answer from it this once, but do not keep it.
-    if ((snapshots.generation.get(issuerFingerprint) ?? 0) === generation) {
-      snapshots.byIssuer.delete(issuerFingerprint);
+    if (snapshots.generation === generation) {
+      snapshots.byIssuer.delete(key);
       if (snapshots.byIssuer.size >= SNAPSHOT_ISSUERS) snapshots.byIssuer.delete(snapshots.byIssuer.keys().next().value!);
-      snapshots.byIssuer.set(issuerFingerprint, snapshot);
+      snapshots.byIssuer.set(key, snapshot);
     }
   }
   if (snapshot.entries) return snapshot.entries.get(serial) ?? null;
   return db
-    .prepare("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ? AND issuer_fingerprint = ? AND revoked_at IS NOT NULL")
-    .bind(serial, issuerFingerprint)
+    .prepare(`SELECT revoked_at, revocation_reason FROM certificates WHERE ${SAME_ISSUER} AND serial = ?3 AND revoked_at IS NOT NULL`)
+    .bind(issuer.fingerprint, issuer.identity, serial)
     .first<Omit<RevokedEntry, "serial">>();
 }
 
@@ -377,8 +392,22 @@ export const ACTIVE_BY_ISSUER = `SELECT issuer_fingerprint, COUNT(*) - SUM(renew
 export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCommit: true }): Ledger {
   const writer = ledgerWriter(db, options);
   return {
-    revocation(issuerFingerprint, serial) {
-      return revocationOf(db, issuerFingerprint, serial);
+    revocation(issuer, serial) {
+      return revocationOf(db, issuer, serial);
+    },
+
+    async registerIssuer(issuer) {
+      const seen = registeredByDb.get(db) ?? new Set<string>();
+      registeredByDb.set(db, seen);
+      const key = `${issuer.fingerprint}|${issuer.identity}`;
+      if (seen.has(key)) return;
+      await db.prepare("INSERT INTO issuers (fingerprint, identity) VALUES (?, ?) ON CONFLICT (fingerprint) DO NOTHING").bind(issuer.fingerprint, issuer.identity).run();
+      seen.add(key);
+    },
+
+    async issuerIdentities() {
+      const { results } = await db.prepare("SELECT fingerprint, identity FROM issuers").all<{ fingerprint: string; identity: string }>();
+      return results;
     },
 
     record(certificate, audit, keepAlive) {
@@ -408,19 +437,24 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
       if (!cert) return null;
       // This isolate's verifications see the revocation at once (before and after the write, so a snapshot read
       // meanwhile is not kept); other isolates within REVOCATION_SNAPSHOT_MS.
-      invalidateRevocations(db, cert.issuer_fingerprint);
+      invalidateRevocations(db);
       await db.batch([
         db.prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL").bind(at, reason, serial),
-        // Every revocation bumps the revision, so the cached CRL is rebuilt on the next fetch.
+        // Every revocation bumps the revision, so the cached CRL is rebuilt on the next fetch: the CRL of the
+        // certificate that signed it and of every other certificate of the same CA identity (they list it too).
         db
-          .prepare("INSERT INTO crl_state (issuer_fingerprint, crl_number, revision) VALUES (?, 0, 1) ON CONFLICT (issuer_fingerprint) DO UPDATE SET revision = revision + 1")
+          .prepare(
+            `INSERT INTO crl_state (issuer_fingerprint, crl_number, revision)
+               SELECT f, 0, 1 FROM (SELECT ?1 AS f UNION SELECT b.fingerprint FROM issuers a JOIN issuers b ON b.identity = a.identity WHERE a.fingerprint = ?1) WHERE true
+             ON CONFLICT (issuer_fingerprint) DO UPDATE SET revision = revision + 1`,
+          )
           .bind(cert.issuer_fingerprint),
         // A revoked renewal renews nothing: its predecessors fall back to the newest current certificate with their key, or become at risk again.
         db.prepare(LIFECYCLE_SQL.unmarkRenewed).bind(cert.renewal_key, serial),
         ...(cert.replaces ? [db.prepare(LIFECYCLE_SQL.unmarkReplaced).bind(cert.replaces, serial)] : []),
         auditInsert(db, audit),
       ]);
-      invalidateRevocations(db, cert.issuer_fingerprint);
+      invalidateRevocations(db);
       return this.get(serial);
     },
 
@@ -429,12 +463,10 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
       return results;
     },
 
-    async revoked(issuerFingerprint, now) {
+    async revoked(issuer, now) {
       const { results } = await db
-        .prepare(
-          "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY revoked_at, serial",
-        )
-        .bind(issuerFingerprint, now)
+        .prepare(REVOKED_BY_ISSUER)
+        .bind(issuer.fingerprint, issuer.identity, now)
         .all<RevokedEntry>();
       return results;
     },

@@ -211,6 +211,16 @@ export interface LifecycleSnapshot {
   totals: IssuanceTotal[];
 }
 
+/**
+ * An issuing CA as the ledger matches it: the certificate's fingerprint and, when known, the CA's
+ * identity (src/pki/certificate-authority.ts issuerIdentity: subject and key), which also matches the
+ * leaves it issued under an earlier certificate with the same subject and key.
+ */
+export interface IssuerRef {
+  fingerprint: string;
+  identity: string | null;
+}
+
 export interface Ledger {
   /**
    * Records a certificate with its audit event; resolves once both are durable.
@@ -221,15 +231,19 @@ export interface Ledger {
   list(query: CertificateQuery): Promise<CertificateRecord[]>;
   /** Marks a certificate revoked if it is not yet; returns the record as it is afterwards. */
   revoke(serial: string, reason: string, at: string, audit: AuditEvent): Promise<CertificateRecord | null>;
-  /** Revoked, unexpired certificates of one issuing CA (for its CRL). */
-  revoked(issuerFingerprint: string, now: string): Promise<RevokedEntry[]>;
+  /** Revoked, unexpired certificates of one issuing CA (for its CRL): its certificate's and every other certificate's of the same identity. */
+  revoked(issuer: IssuerRef, now: string): Promise<RevokedEntry[]>;
   /**
-   * Whether the certificate `serial` of this issuer was revoked, and when. May answer from a
-   * per-isolate snapshot at most REVOCATION_SNAPSHOT_MS old; a revocation in this isolate is seen at once.
+   * Whether the certificate `serial` of this issuer (or another certificate of its identity) was revoked, and when.
+   * May answer from a per-isolate snapshot at most REVOCATION_SNAPSHOT_MS old; a revocation in this isolate is seen at once.
    */
-  revocation(issuerFingerprint: string, serial: string): Promise<Omit<RevokedEntry, "serial"> | null>;
-  /** Per issuing CA, the certificates active at `now` (not revoked, not expired), renewed ones counted apart; issuers with none are left out. */
+  revocation(issuer: IssuerRef, serial: string): Promise<Omit<RevokedEntry, "serial"> | null>;
+  /** Per issuing CA certificate, the certificates active at `now` (not revoked, not expired), renewed ones counted apart; issuers with none are left out. */
   activeByIssuer(now: string): Promise<IssuerCount[]>;
+  /** Remembers that the CA certificate `fingerprint` has `identity` (once per isolate and certificate; idempotent). */
+  registerIssuer(issuer: IssuerRef & { identity: string }): Promise<void>;
+  /** Every CA certificate registered so far with its identity (a handful of rows). */
+  issuerIdentities(): Promise<{ fingerprint: string; identity: string }[]>;
   /** Everything /metrics reports about certificates, read through indexes in one round trip. */
   lifecycle(query: LifecycleQuery): Promise<LifecycleSnapshot>;
 }

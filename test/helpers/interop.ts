@@ -6,10 +6,10 @@
 import { execFile, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
+import { closeServer, listenLoopback } from "./net.ts";
 import type { RunningWorker } from "./running-worker.ts";
 import type { IssuedCertificateJson } from "../../src/http/render.ts";
 
@@ -140,6 +140,11 @@ export function runAsync(file: string, args: string[], input = ""): Promise<RunR
       if (error && typeof (error as NodeJS.ErrnoException).code === "string") return reject(error);
       resolve({ status: child.exitCode, stdout, stderr });
     });
+    // The child may exit before reading stdin (s_client on a refused handshake): the write's EPIPE is that exit,
+    // which the callback above reports; without a listener it would be an uncaught 'error'.
+    child.stdin?.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e);
+    });
     child.stdin?.end(input);
   });
 }
@@ -156,7 +161,14 @@ export async function startTlsServer(options: { cert: string; key: string; clien
   // With clientCa, the server asks for a client certificate and answers "hello <CN>" only when it
   // verified (rejectUnauthorized is off so the reason reaches the client as "denied <code>").
   const mutual = options.clientCa !== undefined ? { requestCert: true, rejectUnauthorized: false, ca: options.clientCa } : {};
+  const sockets = new Set<tls.TLSSocket>();
   const server = tls.createServer({ cert: options.cert, key: options.key, minVersion: "TLSv1.2", ...mutual }, (socket) => {
+    // After the handshake a socket's errors are the server's to handle: a client that refuses our certificate
+    // (TLS 1.3: after the server finished) resets the connection while "hello" is written — ECONNRESET/EPIPE,
+    // which without a listener is an uncaught exception. Record it like a handshake failure.
+    socket.on("error", (err: NodeJS.ErrnoException) => clientErrors.push(err));
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     if (!mutual.requestCert) return socket.end("hello\n");
     if (!socket.authorized) return socket.end(`denied ${String((socket.authorizationError as NodeJS.ErrnoException | null)?.code ?? socket.authorizationError)}\n`);
     socket.end(`hello ${socket.getPeerCertificate().subject?.CN ?? ""}\n`);
@@ -164,11 +176,15 @@ export async function startTlsServer(options: { cert: string; key: string; clien
   // Failed handshakes are expected in negative tests: record them for assertions.
   const clientErrors: NodeJS.ErrnoException[] = [];
   server.on("tlsClientError", (err: NodeJS.ErrnoException) => clientErrors.push(err));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = await listenLoopback(server);
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     clientErrors,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      const closed = closeServer(server);
+      for (const s of sockets) s.destroy();
+      return closed;
+    },
   };
 }
 

@@ -10,7 +10,7 @@
  * resourceNames; 403 Forbidden with the real message otherwise.
  */
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "./net.ts";
 import type { Secret } from "../../src/cli/kubernetes.ts";
 
 export interface RoleRule {
@@ -101,14 +101,14 @@ export async function startKubernetesApi(o: { cert: string; key: string; token: 
       return send(200, stored);
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = await listenLoopback(server);
   return {
     host: "127.0.0.1",
-    port: (server.address() as AddressInfo).port,
+    port,
     secrets,
     deployments,
     requests,
     interfere: (n) => (interference = n),
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => closeServer(server),
   };
 }

@@ -7,7 +7,7 @@
  * issuers under /i/<name>, so each test can have a cold cache of its own.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "./net.ts";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 
 export type IssuerMode = "ok" | "down" | "slow" | "oversized" | "private-members";
@@ -103,8 +103,7 @@ export async function startOidcServer(): Promise<OidcServer> {
     }
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = `http://127.0.0.1:${await listenLoopback(server)}`;
   return {
     origin,
     async issuer(name, keys) {
@@ -112,11 +111,7 @@ export async function startOidcServer(): Promise<OidcServer> {
       issuers.set(name, issuer);
       return issuer;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -247,18 +242,18 @@ export async function startActionsRuntime(issuer: TestIssuer, claims: Record<str
     if (url.pathname !== "/_apis/pipelines/workflows/42/idtoken" || url.searchParams.get("api-version") !== "2.0") return void res.writeHead(404).end();
     const audience = url.searchParams.get("audience") ?? "https://github.com/example";
     audiences.push(audience);
-    const value = await issuer.sign(githubClaims(issuer.url, audience, claims));
-    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ count: 1, value }));
+    // An async handler's rejection would be unhandled: answer 500 so the CLI under test reports it instead.
+    try {
+      const value = await issuer.sign(githubClaims(issuer.url, audience, claims));
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ count: 1, value }));
+    } catch (e) {
+      res.writeHead(500, { "Content-Type": "text/plain" }).end(String(e));
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = `http://127.0.0.1:${await listenLoopback(server)}`;
   return {
     env: { ACTIONS_ID_TOKEN_REQUEST_URL: `${origin}/_apis/pipelines/workflows/42/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken },
     audiences,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -10,9 +10,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { closeServer, listenLoopback } from "../helpers/net.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(REPO, "bin", "edgeca.js");
@@ -28,13 +28,30 @@ export function spawnAsync(file: string, args: string[], o: { env?: NodeJS.Proce
     const child = spawn(file, args, { cwd: o.cwd ?? REPO, env: o.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
+    // On timeout, also drop the pipes: a grandchild (a shell's background job) holding them open would otherwise keep 'close' from firing.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      child.stdout.destroy();
+      child.stderr.destroy();
+    }, o.timeoutMs ?? 60_000);
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("error", reject);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on("close", (status) => {
       clearTimeout(timer);
       resolvePromise({ status, stdout, stderr });
+    });
+    // A child may exit before reading its stdin (a usage error, a fake that
+    // ignores input): the write then fails with EPIPE (or ECONNRESET) on the
+    // pipe's own stream, asynchronously. That is the child having exited, which
+    // 'close' reports with its status; anything else is a real failure.
+    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE" || e.code === "ECONNRESET" || e.code === "ERR_STREAM_DESTROYED") return;
+      clearTimeout(timer);
+      reject(e);
     });
     child.stdin.end(o.input ?? "");
   });
@@ -225,20 +242,27 @@ export async function startProxy(target: string, o: { failures?: number; failPat
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
-      const upstream = await fetch(target + (req.url ?? "/"), { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? undefined : body });
-      record.status = upstream.status;
-      const out = Buffer.from(await upstream.arrayBuffer());
-      const outHeaders: Record<string, string> = {};
-      upstream.headers.forEach((v, k) => {
-        if (k !== "content-encoding" && k !== "content-length" && k !== "transfer-encoding") outHeaders[k] = v;
-      });
-      res.writeHead(upstream.status, outHeaders).end(out);
+      // An async listener's rejection is nobody's: an unreachable upstream must become a 502 the CLI sees, not an unhandled rejection.
+      try {
+        const upstream = await fetch(target + (req.url ?? "/"), { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? undefined : body });
+        record.status = upstream.status;
+        const out = Buffer.from(await upstream.arrayBuffer());
+        const outHeaders: Record<string, string> = {};
+        upstream.headers.forEach((v, k) => {
+          if (k !== "content-encoding" && k !== "content-length" && k !== "transfer-encoding") outHeaders[k] = v;
+        });
+        res.writeHead(upstream.status, outHeaders).end(out);
+      } catch (e) {
+        record.status = 502;
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+        res.end(`proxy: ${(e as Error).message}`);
+      }
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = await listenLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => closeServer(server),
   };
 }

@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../helpers/net.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { post } from "../helpers/interop.ts";
 import { parseExposition } from "../helpers/prometheus.ts";
@@ -47,8 +47,7 @@ class Receiver {
         res.writeHead(verified ? this.status : 401).end();
       });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+    this.url = `http://127.0.0.1:${await listenLoopback(this.server)}/hook`;
   }
 }
 
@@ -67,7 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await new Promise((resolve) => receiver.server?.close(resolve));
+  if (receiver.server) await closeServer(receiver.server);
 });
 
 /**

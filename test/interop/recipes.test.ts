@@ -37,6 +37,7 @@ afterAll(async () => {
 interface Ran {
   dir: string;
   stdout: string;
+  stderr: string;
   /** $KUBE_STATE/<namespace>/<secret>/<key> */
   secret(namespace: string, name: string): { type: string; file(key: string): string; text(key: string): string };
   /** --set values of every helm call, merged in order. */
@@ -56,6 +57,7 @@ async function runRecipe(id: string): Promise<Ran> {
   return {
     dir,
     stdout: r.stdout,
+    stderr: r.stderr,
     secret(namespace, name) {
       const sdir = join(kubeState, namespace, name);
       expect(existsSync(sdir), `Secret ${namespace}/${name} was applied`).toBe(true);
@@ -141,6 +143,8 @@ describe("docs/kuma.md recipes", () => {
 
   it("data plane → CP, Universal: kuma-dp trusting the pinned ca.crt reaches the CP by name and IP", async () => {
     const r = await runRecipe("dp-universal");
+    // --format env is Universal: no warning about Kubernetes' in-cluster names.
+    expect(r.stderr).not.toMatch(/warning/);
     const env = envFile(join(r.dir, "cp-tls", "kuma.env"));
     expect(env.KUMA_GENERAL_TLS_CERT_FILE).toBe(join(r.dir, "cp-tls", "tls.crt"));
     expect(statSync(env.KUMA_GENERAL_TLS_KEY_FILE!).mode & 0o777).toBe(0o600);
@@ -196,6 +200,10 @@ describe("docs/kuma.md recipes", () => {
 
   it("zone CP → global CP (KDS), Universal: the zone trusts the pinned kds-ca.crt and dials the grpcs:// host", async () => {
     const r = await runRecipe("kds-global");
+    // Only zone CPs connect to KDS: the env file's trust hint names them, not kuma-dp or kumactl.
+    const kdsEnv = readFileSync(join(r.dir, "kds-tls", "kuma.env"), "utf8");
+    expect(kdsEnv).toContain("KUMA_MULTIZONE_ZONE_KDS_ROOT_CA_FILE=");
+    expect(kdsEnv).not.toMatch(/kuma-dp|kumactl/);
     const global = envFile(join(r.dir, "kds-tls", "kuma.env"));
     const zone = envFile(join(r.dir, "zone.env"));
     const host = new URL(zone.KUMA_MULTIZONE_ZONE_GLOBAL_ADDRESS!.replace(/^grpcs:/, "https:")).hostname;

@@ -32,7 +32,13 @@ const derOf = (pem: string) => {
   return b.value[0]!.der;
 };
 
-describe("distinguished names as text: the same as @peculiar/x509's Name.toString()", () => {
+/**
+ * @peculiar/x509's Name.toString() writes RDNs in encoded order joined by ", "; edgeca writes RFC 4514
+ * (§2.1: the last RDN first) joined by ",", with the same per-RDN text. Its separators are unescaped ", ".
+ */
+const rfc4514 = (peculiar: string) => (peculiar === "" ? "" : peculiar.split(/(?<!\\), /).reverse().join(","));
+
+describe("distinguished names as text: @peculiar/x509's Name.toString() per RDN, in RFC 4514 order", () => {
   const tlv = (tag: number, content: number[]) => (content.length < 128 ? [tag, content.length, ...content] : [tag, 0x81, content.length, ...content]);
   const oid = (...arcs: number[]) => tlv(0x06, arcs);
   const CN = oid(0x55, 4, 3);
@@ -65,13 +71,17 @@ describe("distinguished names as text: the same as @peculiar/x509's Name.toStrin
   ];
 
   it.each(cases)("formats %s like the reference", (_what, der) => {
-    expect(formatName(der)).toBe(new x509.Name(der).toString());
+    expect(formatName(der)).toBe(rfc4514(new x509.Name(der).toString()));
   });
 
-  it("formats the test authority's subject as GET /v1/ca always showed it", async () => {
-    const root = await createRootCa({ subject: "CN=edgeca test root,O=edgeca tests", keyAlgorithm: "ecdsa-p256", notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY) });
+  it("reads a CA subject as RFC 4514 (O then CN encoded) and prints it back as written, as openssl -nameopt RFC2253 does", async () => {
+    const root = await createRootCa({ subject: "CN=edgeca test root,O=edgeca tests,C=DE", keyAlgorithm: "ecdsa-p256", notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + DAY) });
     const cert = parseCertificateDer(derOf(root.certificatePem));
-    expect(cert.ok && formatName(cert.value.subjectRaw)).toBe("CN=edgeca test root, O=edgeca tests");
+    expect(cert.ok && formatName(cert.value.subjectRaw)).toBe("CN=edgeca test root,O=edgeca tests,C=DE");
+    writeFileSync(join(dir, "rfc4514-root.pem"), root.certificatePem);
+    expect(ssl("x509", "-in", "rfc4514-root.pem", "-noout", "-subject", "-nameopt", "RFC2253").toString().trim()).toBe("subject=CN=edgeca test root,O=edgeca tests,C=DE");
+    // Encoded conventionally, most general first (X.501): C, O, CN.
+    expect(ssl("x509", "-in", "rfc4514-root.pem", "-noout", "-subject", "-nameopt", "oneline").toString().trim()).toBe("subject=C = DE, O = edgeca tests, CN = edgeca test root");
   });
 
   it.each([
@@ -85,8 +95,8 @@ describe("distinguished names as text: the same as @peculiar/x509's Name.toStrin
     expect(cert.ok).toBe(true);
     if (!cert.ok) return;
     const ref = new x509.X509Certificate(der);
-    expect(formatName(cert.value.subjectRaw)).toBe(ref.subject);
-    expect(formatName(cert.value.issuerRaw)).toBe(ref.issuer);
+    expect(formatName(cert.value.subjectRaw)).toBe(rfc4514(ref.subject));
+    expect(formatName(cert.value.issuerRaw)).toBe(rfc4514(ref.issuer));
   });
 });
 
@@ -164,15 +174,15 @@ describe("loadCertificateAuthority reads CA material as @peculiar/x509 did", () 
     if (!ca.ok) return;
     const ref = new x509.X509Certificate(derOf(root.pem));
     expect(ref.getExtension(x509.SubjectKeyIdentifierExtension)).toBeNull();
-    expect(ca.value.subject).toBe(ref.subject);
-    expect(ca.value.subject).toBe("O=Edge Ünit, CN=no-ski-root");
+    expect(ca.value.subject).toBe(rfc4514(ref.subject));
+    expect(ca.value.subject).toBe("CN=no-ski-root,O=Edge Ünit");
     expect(toHex(ca.value.subjectDer)).toBe(toHex(new Uint8Array(ref.subjectName.toArrayBuffer())));
     expect(toHex(ca.value.subjectKeyIdentifier)).toBe((await x509.SubjectKeyIdentifierExtension.create(ref.publicKey)).keyId);
     expect([ca.value.notBefore, ca.value.notAfter]).toEqual([ref.notBefore, ref.notAfter]);
     expect(ca.value.fingerprint).toBe(toHex(new Uint8Array(await ref.getThumbprint("SHA-256"))));
     expect(ca.value.keyAlgorithm).toBe("ecdsa-p256");
     expect(ca.value.chainPem).toBe("");
-    expect(ca.value.trust.certificates).toEqual([{ subject: ref.subject, sha256_fingerprint: ca.value.fingerprint, not_before: ref.notBefore.toISOString(), not_after: ref.notAfter.toISOString() }]);
+    expect(ca.value.trust.certificates).toEqual([{ subject: rfc4514(ref.subject), sha256_fingerprint: ca.value.fingerprint, not_before: ref.notBefore.toISOString(), not_after: ref.notAfter.toISOString() }]);
   });
 
   it("takes the SKI from the extension when there is one, and puts only the intermediate in the chain", async () => {
@@ -184,7 +194,7 @@ describe("loadCertificateAuthority reads CA material as @peculiar/x509 did", () 
     expect(toHex(ca.value.subjectKeyIdentifier)).toBe(ref.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId);
     expect(ca.value.chainPem).toBe(encodePem("CERTIFICATE", derOf(inter.pem)));
     expect(ca.value.trust.pem).toBe(encodePem("CERTIFICATE", derOf(root.pem)));
-    expect(ca.value.trust.certificates.map((c) => c.subject)).toEqual([new x509.X509Certificate(derOf(root.pem)).subject]);
+    expect(ca.value.trust.certificates.map((c) => c.subject)).toEqual([rfc4514(new x509.X509Certificate(derOf(root.pem)).subject)]);
   });
 
   it("accepts a root self-signed with SHA-1 as the trust anchor, as before (its self-signature is not what anyone trusts)", async () => {
@@ -205,7 +215,7 @@ describe("loadCertificateAuthority reads CA material as @peculiar/x509 did", () 
       inter = await createIntermediateCa({ certificate: root.certificate, privateKey: root.keys.privateKey, keyAlgorithm: "ecdsa-p256" }, { subject: "CN=problem issuing,O=edgeca tests", keyAlgorithm: "ecdsa-p256", notBefore: new Date(t - DAY), notAfter: new Date(t + 20 * DAY) });
       other = await createRootCa({ subject: "CN=other root", keyAlgorithm: "ecdsa-p256", notBefore: new Date(t - DAY), notAfter: new Date(t + 30 * DAY) });
     });
-    const subjectOf = (pem: string) => new x509.X509Certificate(derOf(pem)).subject;
+    const subjectOf = (pem: string) => rfc4514(new x509.X509Certificate(derOf(pem)).subject);
 
     it("reports not_ca, no_key_cert_sign and trust_not_ca with the certificate's subject", async () => {
       const leaf = opensslCa("not-ca", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyCertSign");

@@ -37,6 +37,12 @@ describe("openapi.yaml", () => {
     });
   });
 
+  it("carries package.json's version, the one `edgeca --version` prints", () => {
+    const doc = parse(committed) as { info: { version: string } };
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect(doc.info.version).toBe(pkg.version);
+  });
+
   it("lists the error table's codes as the Problem code enum", () => {
     const doc = parse(committed) as { components: { schemas: { Problem: { properties: { code: { enum: string[] } } } } } };
     expect([...doc.components.schemas.Problem.properties.code.enum].sort()).toEqual(Object.keys(ERROR_TABLE).sort());

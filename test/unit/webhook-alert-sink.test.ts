@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../helpers/net.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookAlertSink } from "../../src/store/webhook-alert-sink.ts";
 import type { ExpiryAlert } from "../../src/store/types.ts";
@@ -23,10 +23,9 @@ const server = createServer((req, res) => {
 });
 let base = "";
 beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${await listenLoopback(server)}`;
 });
-afterAll(() => new Promise((r) => server.close(r)));
+afterAll(() => closeServer(server));
 
 const alert: ExpiryAlert = { text: "edgeca: 1 certificate expires", certificates: [{ serial: "0a", names: ["cp.example.com"], not_after: "2027-01-01T00:00:00.000Z", principal: "ci", days_left: 3 }] };
 
@@ -54,9 +53,8 @@ describe("webhookAlertSink", () => {
     expect(await webhookAlertSink({ url: `${base}/down`, secret: undefined }).deliver(alert)).toEqual({ ok: false, status: 503, reason: "the webhook answered 503" });
     // A closed port: unreachable.
     const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await listenLoopback(closed);
+    await closeServer(closed);
     const unreachable = await webhookAlertSink({ url: `http://127.0.0.1:${port}/token-in-path`, secret: undefined }).deliver(alert);
     expect(unreachable).toMatchObject({ ok: false, status: null });
     expect(JSON.stringify(unreachable)).not.toMatch(/token-in-path|127\.0\.0\.1/);

@@ -34,7 +34,7 @@ describe("GET /v1/ca", () => {
     const trust = env.TEST_ROOT_PEM + other.certificatePem;
     const res = await callWithEnv({ CA_TRUST: trust }, "/v1/ca?format=json");
     const body = (await res.json()) as { certificates: { subject: string }[] };
-    expect(body.certificates.map((c) => c.subject)).toEqual(["CN=edgeca test root, O=edgeca tests", "CN=next root"]);
+    expect(body.certificates.map((c) => c.subject)).toEqual(["CN=edgeca test root,O=edgeca tests", "CN=next root"]);
   });
 });
 

@@ -217,6 +217,24 @@ describe("POST /v1/certificates bad input", () => {
   });
 
   it.each([
+    [{ hostname: ["cp.example.com"] }, "/hostname", 'unknown field "hostname"; did you mean "hostnames"?'],
+    [{ hostnames: ["cp.example.com"], "common-name": "cp.example.com" }, "/common-name", 'unknown field "common-name"; did you mean "common_name"?'],
+    [{ hostnames: ["cp.example.com"], usages: ["server"] }, "/usages", 'unknown field "usages"; did you mean "usage"?'],
+    [{ hostnames: ["cp.example.com"], Purpose: "general" }, "/Purpose", 'unknown field "Purpose"; did you mean "purpose"?'],
+    // Nothing close: no guess.
+    [{ hostnames: ["cp.example.com"], validity: "90d" }, "/validity", 'unknown field "validity"'],
+  ])("names the closest known field for a misspelt one: %j", async (body, pointer, detail) => {
+    const p = await expectProblem(await call("/v1/certificates", { token: tokens.admin, body }), 400, "validation_failed");
+    expect(p.errors).toContainEqual({ pointer, detail });
+    expect(p.detail).toContain(`${pointer}: ${detail}`);
+  });
+
+  it("suggests on the other request bodies too (verify)", async () => {
+    const p = await expectProblem(await call("/v1/verify", { token: tokens.admin, body: { chains: "x" } }), 400, "validation_failed");
+    expect(p.errors?.find((e) => e.pointer === "/chains")?.detail).toMatch(/^unknown field "chains"; did you mean "chain"\?$/);
+  });
+
+  it.each([
     ["*.com", "wildcard_too_broad"],
     ["f*o.example.com", "wildcard"],
     ["*.*.example.com", "wildcard"],

@@ -36,6 +36,9 @@ export async function callWithEnv(overrides: Partial<Record<keyof Env, string | 
   return worker.fetch(buildRequest(path, opts) as never, merged);
 }
 
+/** The origin test requests go to (no PUBLIC_URL in the test environment): problem types point there. */
+export const PROBLEM_ORIGIN = "http://edgeca.test";
+
 export interface Problem {
   type: string;
   title: string;
@@ -53,7 +56,8 @@ export async function expectProblem(res: Response, status: number, code: string)
   if (!res.headers.get("Content-Type")?.startsWith("application/problem+json")) throw new Error(`not problem+json: ${res.headers.get("Content-Type")}`);
   const body = JSON.parse(text) as Problem;
   if (body.code !== code) throw new Error(`expected code ${code}, got ${body.code}: ${text}`);
-  if (body.status !== status || !body.type.endsWith(code) || !body.title || body.request_id !== res.headers.get("X-Request-Id")) {
+  // The type resolves to this code's row of the service's own problem documentation (/docs/problems, test/worker/problem-docs.test.ts).
+  if (body.status !== status || body.type !== `${PROBLEM_ORIGIN}/docs/problems#${code}` || !body.title || body.request_id !== res.headers.get("X-Request-Id")) {
     throw new Error(`malformed problem document: ${text}`);
   }
   return body;

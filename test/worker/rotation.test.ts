@@ -133,7 +133,7 @@ describe("rotation misconfigurations", () => {
 
   it("rejects two issuing CAs with the same subject and key identifier with 503 ca_invalid", async () => {
     const p = await expectProblem(await callWithEnv({ CA_PREVIOUS_CERT: env.TEST_INTERMEDIATE_PEM, CA_PREVIOUS_KEY: env.CA_KEY }, "/healthz"), 503, "ca_invalid");
-    expect(p.detail).toMatch(/same subject \(CN=edgeca test issuing CA, O=edgeca tests\) and key identifier/);
+    expect(p.detail).toMatch(/same subject \(CN=edgeca test issuing CA,O=edgeca tests\) and key identifier/);
   });
 
   it("warns about a half-removed previous CA (200, ignored)", async () => {

@@ -53,6 +53,15 @@ describe("POST /v1/verify", () => {
     expect(r.errors[0]!.message.length).toBeGreaterThan(20);
   });
 
+  it("explains the wildcard rule on a mismatch only when a wildcard is involved", async () => {
+    const plain = await issue(["cp.example.com"]);
+    const noWildcard = (await verify({ chain: plain.chain, hostname: "other.example.com" })).errors.find((e) => e.code === "hostname_mismatch")!;
+    expect(noWildcard.message).toBe('the leaf certificate is not valid for hostname "other.example.com": the certificate is valid for DNS:cp.example.com');
+    const wild = await issue(["*.zone.example.com"]);
+    const twoLabels = (await verify({ chain: wild.chain, hostname: "a.b.zone.example.com" })).errors.find((e) => e.code === "hostname_mismatch")!;
+    expect(twoLabels.message).toMatch(/valid for DNS:\*\.zone\.example\.com \(RFC 6125 §6\.4: a wildcard matches exactly one whole left-most label\)$/);
+  });
+
   it("passes an issued bundle under the strict profile with no profile finding (edgeca's leaves and CA conform to RFC 5280 §4)", async () => {
     const b = await issue(["cp.example.com"]);
     const r = await verify({ chain: b.chain, hostname: "cp.example.com", profile: "strict" });
@@ -150,6 +159,8 @@ describe("POST /v1/verify", () => {
     expect(ok.warnings.map((w) => w.code)).toContain("leaf_is_trust_anchor");
     const wrongName = await verify({ chain: pem, roots: pem, hostname: "kds.example.com" });
     expect(codes(wrongName)).toContain("hostname_mismatch");
+    // No wildcard anywhere: no wildcard note.
+    expect(wrongName.errors.find((e) => e.code === "hostname_mismatch")!.message).not.toMatch(/wildcard/);
     const notTrusted = await verify({ chain: pem, hostname: "cp.example.com" });
     expect(notTrusted.valid).toBe(false);
   });

@@ -6,6 +6,8 @@
  */
 import { X509Certificate } from "node:crypto";
 import { resolve } from "node:path";
+import { formatName } from "../../pki/name-text.ts";
+import { parseCertificateDer } from "../../pki/path-validation/certificate.ts";
 import { decodePem, encodePem } from "../../pki/pem.ts";
 import { parseCommand, type Io } from "../context.ts";
 import { CliError, EXIT, usageError } from "../errors.ts";
@@ -43,7 +45,10 @@ export async function caCommand(args: string[], io: Io): Promise<number> {
     .filter((b) => b.label === "CERTIFICATE")
     .map((b) => {
       const x = new X509Certificate(b.der);
-      return { pem: encodePem("CERTIFICATE", b.der), subject: x.subject.replace(/\n/g, ", "), not_after: new Date(x.validTo).toISOString(), sha256_fingerprint: x.fingerprint256.replace(/:/g, "").toLowerCase(), ca: x.ca };
+      // The DN as every other surface prints it (RFC 4514, src/pki/name-text.ts), not Node's encoded-order lines.
+      const parsed = parseCertificateDer(b.der);
+      const subject = parsed.ok ? formatName(parsed.value.subjectRaw) : x.subject.replace(/\n/g, ",");
+      return { pem: encodePem("CERTIFICATE", b.der), subject, not_after: new Date(x.validTo).toISOString(), sha256_fingerprint: x.fingerprint256.replace(/:/g, "").toLowerCase(), ca: x.ca };
     });
   if (certs.length === 0) throw new CliError("the trust bundle from the service holds no certificate");
   let kept = certs;

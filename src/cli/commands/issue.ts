@@ -89,7 +89,8 @@ export function emitIssued(g: Globals, issued: Issued, o: OutputOptions, verb = 
   const purpose = o.purpose ?? json.kuma?.purpose ?? "general";
   const product = o.product ?? json.kuma?.product ?? "kuma";
   const advice = adviseOverride(purpose, product, json.hostnames, json.key_algorithm as KeyAlgorithm);
-  const warnings = json.kuma?.warnings ?? [];
+  // --format env is Universal's: the service, not knowing the format, warns about in-cluster names; here we know better.
+  const warnings = o.format === "env" && json.kuma ? adviseOverride(purpose, product, json.hostnames, json.key_algorithm as KeyAlgorithm, "universal").warnings : (json.kuma?.warnings ?? []);
   for (const w of warnings) g.io.stderr(`edgeca: warning: ${w}\n`);
   const envDir = o.envDir ?? (o.outDir ? resolve(o.outDir) : "/etc/kuma/tls");
   const env = o.format === "env" ? universalEnv(purpose, envDir) : undefined;

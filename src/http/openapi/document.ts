@@ -55,7 +55,8 @@ const issuedHeaders = z.object({
   "Idempotent-Replayed": z.literal("true").optional().meta({ description: "Present when the answer replays an earlier request with the same Idempotency-Key" }),
 });
 
-export function buildOpenApiDocument(examples: CapturedExamples = {}) {
+/** `version`: package.json's, the one version edgeca --version and the package carry (scripts/openapi.ts passes it). */
+export function buildOpenApiDocument(examples: CapturedExamples = {}, version: string) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -354,7 +355,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     openapi: "3.1.0",
     info: {
       title: "edgeca",
-      version: "1.0.0",
+      version,
       description:
         "An online certificate authority for Kuma / Kong Mesh control planes. Errors are RFC 9457 application/problem+json with a stable `code`.",
       license: { name: "Proprietary", identifier: "LicenseRef-edgeca" },

@@ -1,11 +1,35 @@
 /**
  * GET /openapi.yaml, GET /docs and GET /ui: the API description, its
  * interactive reference and the inventory page, from the Worker's static
- * assets (no CDN at run time).
+ * assets (no CDN at run time); GET /docs/problems, the problem-type
+ * documentation generated from the error table; GET /, an index of them.
  */
 import { Hono, type Context } from "hono";
 import { ApiError } from "../../errors.ts";
+import { PROBLEM_DOCS_PATH, problemCatalogue, problemDocsHtml } from "../problem-docs.ts";
+import { serviceOrigin } from "../context.ts";
 import type { AppEnv } from "../types.ts";
+
+/** The generated pages carry no script and only an inline style block. */
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** A browser asks for text/html first; curl sends Accept: *\/* and gets JSON. */
+function wantsHtml(c: Context<AppEnv>): boolean {
+  return /\btext\/html\b/i.test(c.req.header("Accept") ?? "");
+}
+
+/** The places a newcomer looks for first, in the order the index lists them. */
+export const INDEX_LINKS = [
+  { rel: "ui", path: "/ui/", title: "Inventory: what this CA issued, expiring soon, revoked" },
+  { rel: "docs", path: "/docs/", title: "API reference (OpenAPI, interactive)" },
+  { rel: "openapi", path: "/openapi.yaml", title: "OpenAPI description" },
+  { rel: "problems", path: PROBLEM_DOCS_PATH, title: "Error codes: meaning and what to do" },
+  { rel: "ca", path: "/v1/ca", title: "Trust bundle (ca.crt)" },
+  { rel: "healthz", path: "/healthz", title: "Health, CA fingerprint and expiry" },
+  { rel: "acme_directory", path: "/acme/directory", title: "ACME directory (RFC 8555)" },
+] as const;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** Swagger UI needs inline styles and data: images; scripts and requests stay on this origin. */
 export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -27,6 +51,36 @@ async function asset(c: Context<AppEnv>, path: string): Promise<Response> {
 }
 
 export const docsRoutes = new Hono<AppEnv>()
+  .get("/", (c) => {
+    const base = serviceOrigin(c);
+    c.header("Vary", "Accept");
+    c.header("Cache-Control", "no-cache");
+    if (!wantsHtml(c)) {
+      return c.json({ service: "edgeca", links: Object.fromEntries(INDEX_LINKS.map((l) => [l.rel, `${base}${l.path}`])) });
+    }
+    c.header("Content-Security-Policy", PAGE_CSP);
+    const items = INDEX_LINKS.map((l) => `<li><a href="${l.path}">${escapeHtml(l.path)}</a> — ${escapeHtml(l.title)}</li>`).join("\n");
+    return c.html(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>edgeca</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}</style></head>
+<body>
+<h1>edgeca</h1>
+<p>An online certificate authority for Kuma / Kong Mesh control planes.</p>
+<ul>
+${items}
+</ul>
+</body>
+</html>
+`);
+  })
+  .get(PROBLEM_DOCS_PATH, (c) => {
+    c.header("Vary", "Accept");
+    c.header("Cache-Control", "public, max-age=300");
+    if (!wantsHtml(c) && /\bjson\b/i.test(c.req.header("Accept") ?? "")) return c.json({ problems: problemCatalogue() });
+    c.header("Content-Security-Policy", PAGE_CSP);
+    return c.html(problemDocsHtml());
+  })
   .get("/openapi.yaml", async (c) => {
     const res = await asset(c, "/openapi.yaml");
     res.headers.set("Content-Type", "application/yaml; charset=utf-8");

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { inspectCaSet } from "../../authority/certificate-authority.ts";
-import { caStatusReport } from "../../authority/ca-status.ts";
+import { caStatusReport, HEALTH_COUNTS_CACHE_MS } from "../../authority/ca-status.ts";
 import { ApiError } from "../../errors.ts";
 import { caMaterialFindings } from "../../pki/ca-profile.ts";
 import { describeCaProblem, isNotConfigured, type CaWarning } from "../../pki/certificate-authority.ts";
@@ -26,7 +26,7 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
   let warnings: CaWarning[] = set.warnings;
   if (typeof stores !== "string") {
     try {
-      warnings = (await caStatusReport({ set, ledger: stores.ledger, now: c.get("now"), maxTtlSeconds: config.maxTtlSeconds })).warnings;
+      warnings = (await caStatusReport({ set, ledger: stores.ledger, now: c.get("now"), maxTtlSeconds: config.maxTtlSeconds, cacheMs: HEALTH_COUNTS_CACHE_MS })).warnings;
     } catch (e) {
       console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: `healthz: ledger counts failed: ${e instanceof Error ? e.message : String(e)}` }));
       warnings = [...set.warnings, { code: "ledger_unavailable", message: "the ledger could not be read, so the rotation warnings are incomplete" }];

@@ -6,6 +6,7 @@
  * extensions, a negative serial) are collected in `problems`.
  */
 import { toHex } from "../bytes.ts";
+import { formatNameAt } from "../name-text.ts";
 import { parseIpAddress } from "../names.ts";
 import { err, ok, type Result } from "../result.ts";
 import {
@@ -172,20 +173,6 @@ const CURVES: Record<string, string> = {
   "1.3.132.0.10": "secp256k1",
 };
 
-const ATTRIBUTE_NAMES: Record<string, string> = {
-  "2.5.4.3": "CN",
-  "2.5.4.6": "C",
-  "2.5.4.7": "L",
-  "2.5.4.8": "ST",
-  "2.5.4.9": "STREET",
-  "2.5.4.10": "O",
-  "2.5.4.11": "OU",
-  "2.5.4.5": "serialNumber",
-  "0.9.2342.19200300.100.1.25": "DC",
-  "0.9.2342.19200300.100.1.1": "UID",
-  "1.2.840.113549.1.9.1": "emailAddress",
-};
-
 const EXTENSION_NAMES: Record<string, string> = {
   [OID.basicConstraints]: "basicConstraints",
   [OID.keyUsage]: "keyUsage",
@@ -208,34 +195,23 @@ export function extensionName(oid: string): string {
   return EXTENSION_NAMES[oid] ?? oid;
 }
 
-function escapeRdnValue(v: string): string {
-  // RFC 4514 §2.4 escaping.
-  let s = v.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
-  if (s.startsWith("#") || s.startsWith(" ")) s = `\\${s}`;
-  if (s.endsWith(" ") && s.length > 1) s = `${s.slice(0, -1)}\\ `;
-  return s;
-}
-
 function parseName(bytes: Uint8Array, name: Tlv): { text: string; commonName: string | null } {
   const rdns = childrenOf(bytes, name, TAG.SEQUENCE);
-  const parts: string[] = [];
   let commonName: string | null = null;
   for (const rdn of rdns) {
     const atvs = childrenOf(bytes, rdn, TAG.SET);
     if (atvs.length === 0) throw new DerError("empty relative distinguished name");
-    const texts: string[] = [];
     for (const atv of atvs) {
       const [typeTlv, valueTlv, extra] = childrenOf(bytes, atv, TAG.SEQUENCE);
       if (!typeTlv || !valueTlv || extra) throw new DerError("malformed attribute in a name");
       const oid = readOid(bytes, typeTlv);
+      // Read (and so checked, as before) even when only the common name is kept.
       const text = readString(bytes, valueTlv);
       if (oid === OID.commonName) commonName = text;
-      texts.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${escapeRdnValue(text)}`);
     }
-    parts.push(texts.join("+"));
   }
-  // RFC 4514 §2.1: the last RDN of the sequence is written first.
-  return { text: parts.reverse().join(","), commonName };
+  // One DN text everywhere (name-text.ts: RFC 4514, as openssl -nameopt RFC2253 prints it).
+  return { text: formatNameAt(bytes, name), commonName };
 }
 
 function parseAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {
