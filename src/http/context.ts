@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { requireCertificateAuthority } from "../authority/certificate-authority.ts";
 import type { AuthorityContext, RequestMeta } from "../authority/mint-leaf.ts";
 import type { Stores } from "../deps.ts";
-import { loadConfig, type Config } from "../config.ts";
+import type { Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import type { KeepAlive } from "../store/types.ts";
 import type { AppEnv } from "./types.ts";
@@ -25,11 +25,12 @@ export function requireStores(c: Context<AppEnv>): Stores {
 
 /**
  * Where this service's own pages are: PUBLIC_URL when set (and valid), else
- * the origin the request reached. Safe before the deps middleware ran (an
- * error raised that early is rendered too).
+ * the origin the request reached. Before the deps middleware ran (an error
+ * raised that early is rendered too) only the request's origin is known:
+ * the configuration layer is the one reader of env.
  */
 export function serviceOrigin(c: Context<AppEnv>): string {
-  const config = c.get("deps")?.config ?? loadConfig(c.env ?? {});
+  const config = c.get("deps")?.config;
   return (typeof config === "object" && config.publicUrl) || new URL(c.req.url).origin;
 }
 
