@@ -1,0 +1,276 @@
+/**
+ * certbot and lego (Debian's packages) against edgeca's ACME server, served
+ * the way `npm start` serves it (real workerd over HTTP on loopback): the
+ * commands are the `recipe=` blocks of docs/acme.md, run exactly as
+ * written with bash, `edgeca acme eab` minting the EAB credential from the
+ * EDGECA_TOKEN of a pipeline whose policy allows cp.example.com. Each
+ * certificate is checked with `openssl verify` against GET /v1/ca for the
+ * name, in the ledger under that token's name, then renewed and revoked by
+ * the same client. `systemctl` is a recording stand-in: the deploy/renew
+ * hooks must restart kuma-cp once per new certificate, after it is in place.
+ *
+ * Skipped (reported as skipped) when certbot or lego is not on the PATH;
+ * .ci/run installs both. EDGECA_ACME_TARGET=pebble runs the same recipes
+ * against Pebble (Let's Encrypt's reference server, challenges always
+ * valid) through a recording front, to tell a client quirk from a server bug.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir, opensslVerify, splitPem } from "../helpers/interop.ts";
+import { freePort, type RunningWorker, startRunningWorker } from "../helpers/running-worker.ts";
+import { BIN, REPO, type Run, sh } from "./cli-harness.ts";
+import { certbotScratch, type Front, HAVE_CERTBOT, HAVE_LEGO, type Pebble, randomHmacKey, serialOf, startFront, startPebble } from "./acme-harness.ts";
+import { recipes } from "./recipe-harness.ts";
+
+const TARGET = process.env.EDGECA_ACME_TARGET === "pebble" ? "pebble" : "edgeca";
+const NAME = "cp.example.com";
+const DOC = recipes(readFileSync(join(REPO, "docs", "acme.md"), "utf8"));
+
+/** Recording systemctl: one line per call with its arguments and the certificate the hook's client says is current. */
+const FAKE_SYSTEMCTL = `#!/usr/bin/env node
+const fs = require("node:fs"), crypto = require("node:crypto");
+const cert = process.env.RENEWED_LINEAGE ? process.env.RENEWED_LINEAGE + "/cert.pem" : process.env.LEGO_CERT_PATH;
+const sha256 = cert && fs.existsSync(cert) ? crypto.createHash("sha256").update(fs.readFileSync(cert)).digest("hex") : null;
+fs.appendFileSync(process.env.ACME_STATE + "/systemctl.log", JSON.stringify({ args: process.argv.slice(2), cert, sha256 }) + "\\n");
+`;
+
+interface Target {
+  /** EDGECA_URL as the recipes see it */
+  url: string;
+  /** extra environment for every client run (trust for https, certbot's scratch cli.ini comes separately) */
+  env: Record<string, string>;
+  /** extra certbot cli.ini settings */
+  certbotIni: Record<string, string>;
+  /** the trust anchors a relying party uses (GET /v1/ca) */
+  caPem(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+let target: Target;
+let worker: RunningWorker | undefined;
+const temp = makeTempDir("edgeca-acme-clients-");
+let toolDir: string;
+
+beforeAll(async () => {
+  toolDir = join(temp.dir, "bin");
+  mkdirSync(toolDir, { recursive: true });
+  // The stand-ins are CommonJS scripts whatever package.json a parent of the temp dir holds.
+  writeFileSync(join(toolDir, "package.json"), '{ "type": "commonjs" }\n');
+  const tool = (name: string, script: string) => {
+    writeFileSync(join(toolDir, name), script);
+    chmodSync(join(toolDir, name), 0o755);
+  };
+  tool("systemctl", FAKE_SYSTEMCTL);
+  if (TARGET === "edgeca") {
+    symlinkSync(BIN, join(toolDir, "edgeca"));
+    worker = await startRunningWorker();
+    const w = worker;
+    target = { url: w.url, env: {}, certbotIni: {}, caPem: async () => (await fetch(`${w.url}/v1/ca`)).text(), stop: () => w.stop() };
+  } else {
+    target = await pebbleTarget(tool);
+  }
+});
+
+afterAll(async () => {
+  await target?.stop();
+  temp.cleanup();
+});
+
+/**
+ * Pebble behind an HTTPS front that maps edgeca's /acme/directory to Pebble's
+ * /dir, so the doc's `$EDGECA_URL/acme/directory` reaches it; `edgeca` is a
+ * stand-in printing one of Pebble's EAB keys as `edgeca acme eab --json`
+ * would; lego gets a free --http.port because Pebble does run challenges.
+ */
+async function pebbleTarget(tool: (name: string, script: string) => void): Promise<Target> {
+  const kids = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`kid-${i}`, randomHmacKey()]));
+  const pebble: Pebble = await startPebble(join(temp.dir, "pebble"), kids);
+  const tlsDir = join(temp.dir, "pebble", "tls");
+  const front: Front = await startFront({
+    target: pebble.directory.replace(/\/dir$/, ""),
+    targetCa: readFileSync(pebble.tlsCaFile, "utf8"),
+    tls: { cert: readFileSync(join(tlsDir, "tls.pem"), "utf8"), key: readFileSync(join(tlsDir, "tls.key"), "utf8") },
+    preserveHost: true,
+    rewrite: { "/acme/directory": "/dir" },
+  });
+  writeFileSync(join(temp.dir, "pebble-eab.json"), JSON.stringify(kids));
+  tool(
+    "edgeca",
+    `#!/usr/bin/env node
+const fs = require("node:fs");
+const file = ${JSON.stringify(join(temp.dir, "pebble-eab.json"))};
+const kids = JSON.parse(fs.readFileSync(file, "utf8"));
+const kid = Object.keys(kids)[0];
+const hmac_key = kids[kid];
+delete kids[kid];
+fs.writeFileSync(file, JSON.stringify(kids));
+console.log(JSON.stringify({ kid, hmac_key, directory: process.env.EDGECA_URL + "/acme/directory" }));
+`,
+  );
+  const httpPort = await freePort();
+  tool("lego", `#!/bin/sh\nexec /usr/bin/lego --http.port 127.0.0.1:${httpPort} "$@"\n`);
+  return {
+    url: front.url,
+    env: { REQUESTS_CA_BUNDLE: pebble.tlsCaFile, LEGO_CA_CERTIFICATES: pebble.tlsCaFile },
+    certbotIni: { "http-01-port": String(await freePort()), "http-01-address": "127.0.0.1" },
+    caPem: () => pebble.root(),
+    stop: async () => {
+      await front.close();
+      await pebble.stop();
+    },
+  };
+}
+
+interface Scratch {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  restarts(): { args: string[]; cert: string | null; sha256: string | null }[];
+}
+
+/** A working directory and environment for one client: EDGECA_URL/EDGECA_TOKEN as docs/acme.md assumes, scratch config, the stand-ins first on PATH. */
+function scratch(name: string): Scratch {
+  const dir = join(temp.dir, name);
+  mkdirSync(dir, { recursive: true });
+  const token = worker?.authority.tokens.zoneA ?? "pebble";
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...target.env,
+    ...certbotScratch(join(dir, "certbot"), target.certbotIni),
+    EDGECA_URL: target.url,
+    EDGECA_TOKEN: token,
+    EDGECA_RETRY_DELAY_MS: "50",
+    NODE_NO_WARNINGS: "1",
+    LEGO_PATH: join(dir, "lego"),
+    ACME_STATE: dir,
+    PATH: `${toolDir}:${process.env.PATH}`,
+  };
+  return {
+    dir,
+    env,
+    restarts: () => {
+      const log = join(dir, "systemctl.log");
+      return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as never) : [];
+    },
+  };
+}
+
+async function runDoc(id: string, s: Scratch): Promise<Run> {
+  const script = DOC.get(id);
+  expect(script, `docs/acme.md has a recipe=${id} block`).toBeDefined();
+  return sh(script!, { env: s.env, cwd: s.dir });
+}
+
+function sha256(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+/** openssl verify of the leaf with the chain the client saved, trusting only GET /v1/ca, by name. */
+async function verifyForName(leaf: string, chain: string): Promise<void> {
+  const caFile = join(temp.dir, "ca.pem");
+  writeFileSync(caFile, await target.caPem());
+  const untrusted = join(temp.dir, `untrusted-${sha256(chain).slice(0, 8)}.pem`);
+  writeFileSync(untrusted, splitPem(readFileSync(chain, "utf8")).slice(1).join(""));
+  const v = opensslVerify({ ca: caFile, untrusted, cert: leaf, hostname: NAME });
+  expect(v.ok, `${v.stdout}${v.stderr}`).toBe(true);
+}
+
+interface LedgerRecord {
+  status: string;
+  hostnames: string[];
+  token_name: string;
+  revocation_reason: string | null;
+  renewed_by: string | null;
+}
+
+async function ledger(serial: string): Promise<LedgerRecord | undefined> {
+  if (!worker) return undefined;
+  const res = await fetch(`${worker.url}/v1/certificates/${serial}`, { headers: { authorization: `Bearer ${worker.authority.tokens.admin}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as LedgerRecord;
+}
+
+describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble" : "against edgeca"}`, () => {
+  let s: Scratch;
+  const live = () => join(s.dir, "certbot", "config", "live", "kuma-cp");
+  let first: { serial: string; sha256: string };
+
+  it("certbot-issue: an EAB from `edgeca acme eab`, no challenge run, a certificate for cp.example.com under the token's name; the deploy hook restarts kuma-cp", async () => {
+    s = scratch("certbot");
+    const r = await runDoc("certbot-issue", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    await verifyForName(join(live(), "cert.pem"), join(live(), "fullchain.pem"));
+    first = { serial: serialOf(join(live(), "cert.pem")), sha256: sha256(join(live(), "cert.pem")) };
+    expect(s.restarts()).toEqual([{ args: ["restart", "kuma-cp"], cert: join(live(), "cert.pem"), sha256: first.sha256 }]);
+    const record = await ledger(first.serial);
+    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+  });
+
+  it("certbot-renew-now: a new certificate with a new serial, the hook runs again with it", async () => {
+    const r = await runDoc("certbot-renew-now", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const serial = serialOf(join(live(), "cert.pem"));
+    expect(serial).not.toBe(first.serial);
+    await verifyForName(join(live(), "cert.pem"), join(live(), "fullchain.pem"));
+    expect(s.restarts().map((x) => x.sha256)).toEqual([first.sha256, sha256(join(live(), "cert.pem"))]);
+    const record = await ledger(serial);
+    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    first = { serial, sha256: sha256(join(live(), "cert.pem")) };
+  });
+
+  it("certbot-revoke: the current certificate is revoked (keyCompromise) in the ledger", async () => {
+    const r = await runDoc("certbot-revoke", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/successfully revoked/);
+    const record = await ledger(first.serial);
+    if (record) expect(record).toMatchObject({ status: "revoked", revocation_reason: "keyCompromise" });
+  });
+});
+
+describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "against edgeca"}`, () => {
+  let s: Scratch;
+  const certFile = () => join(s.dir, "lego", "certificates", `${NAME}.crt`);
+  let current: { serial: string; sha256: string };
+
+  it("lego-run: an EAB from `edgeca acme eab`, no challenge run, a certificate for cp.example.com under the token's name; the run hook restarts kuma-cp", async () => {
+    s = scratch("lego");
+    const r = await runDoc("lego-run", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    // lego saves the leaf followed by the issuer chain (its default bundle) in one file.
+    await verifyForName(certFile(), certFile());
+    current = { serial: serialOf(certFile()), sha256: sha256(certFile()) };
+    expect(s.restarts()).toEqual([{ args: ["restart", "kuma-cp"], cert: certFile(), sha256: current.sha256 }]);
+    const record = await ledger(current.serial);
+    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+  });
+
+  it("lego-renew (the timer's command) leaves a certificate with more than 30 days alone: no order, no restart", async () => {
+    const r = await runDoc("lego-renew", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(sha256(certFile())).toBe(current.sha256);
+    expect(s.restarts()).toHaveLength(1);
+  });
+
+  it("lego-renew-now: a new certificate with a new serial, the renew hook runs with it", async () => {
+    const r = await runDoc("lego-renew-now", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const serial = serialOf(certFile());
+    expect(serial).not.toBe(current.serial);
+    await verifyForName(certFile(), certFile());
+    expect(s.restarts().map((x) => x.sha256)).toEqual([current.sha256, sha256(certFile())]);
+    const record = await ledger(serial);
+    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    current = { serial, sha256: sha256(certFile()) };
+  });
+
+  it("lego-revoke: the current certificate is revoked (keyCompromise) in the ledger and archived by lego", async () => {
+    const r = await runDoc("lego-revoke", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).toMatch(/Certificate was revoked/);
+    expect(existsSync(certFile())).toBe(false);
+    expect(readdirSync(join(s.dir, "lego", "archives")).length).toBeGreaterThan(0);
+    const record = await ledger(current.serial);
+    if (record) expect(record).toMatchObject({ status: "revoked", revocation_reason: "keyCompromise" });
+  });
+});
