@@ -184,11 +184,17 @@ interface LedgerRecord {
   renewed_by: string | null;
 }
 
-async function ledger(serial: string): Promise<LedgerRecord | undefined> {
-  if (!worker) return undefined;
+async function ledger(serial: string): Promise<LedgerRecord> {
+  if (!worker) throw new Error("the ledger is edgeca's");
   const res = await fetch(`${worker.url}/v1/certificates/${serial}`, { headers: { authorization: `Bearer ${worker.authority.tokens.admin}` } });
   expect(res.status).toBe(200);
   return (await res.json()) as LedgerRecord;
+}
+
+/** The ledger record under the EAB's principal (Pebble has no ledger: checked against edgeca only). */
+async function expectLedger(serial: string, shape: Partial<LedgerRecord>): Promise<void> {
+  if (TARGET === "pebble") return;
+  expect(await ledger(serial)).toMatchObject(shape);
 }
 
 describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble" : "against edgeca"}`, () => {
@@ -203,8 +209,7 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     await verifyForName(join(live(), "cert.pem"), join(live(), "fullchain.pem"));
     first = { serial: serialOf(join(live(), "cert.pem")), sha256: sha256(join(live(), "cert.pem")) };
     expect(s.restarts()).toEqual([{ args: ["restart", "kuma-cp"], cert: join(live(), "cert.pem"), sha256: first.sha256 }]);
-    const record = await ledger(first.serial);
-    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    await expectLedger(first.serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
   });
 
   it("certbot-renew-now: a new certificate with a new serial, the hook runs again with it", async () => {
@@ -214,8 +219,7 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     expect(serial).not.toBe(first.serial);
     await verifyForName(join(live(), "cert.pem"), join(live(), "fullchain.pem"));
     expect(s.restarts().map((x) => x.sha256)).toEqual([first.sha256, sha256(join(live(), "cert.pem"))]);
-    const record = await ledger(serial);
-    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    await expectLedger(serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
     first = { serial, sha256: sha256(join(live(), "cert.pem")) };
   });
 
@@ -223,8 +227,7 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     const r = await runDoc("certbot-revoke", s);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/successfully revoked/);
-    const record = await ledger(first.serial);
-    if (record) expect(record).toMatchObject({ status: "revoked", revocation_reason: "keyCompromise" });
+    await expectLedger(first.serial, { status: "revoked", revocation_reason: "keyCompromise" });
   });
 });
 
@@ -241,8 +244,7 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
     await verifyForName(certFile(), certFile());
     current = { serial: serialOf(certFile()), sha256: sha256(certFile()) };
     expect(s.restarts()).toEqual([{ args: ["restart", "kuma-cp"], cert: certFile(), sha256: current.sha256 }]);
-    const record = await ledger(current.serial);
-    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    await expectLedger(current.serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
   });
 
   it("lego-renew (the timer's command) leaves a certificate with more than 30 days alone: no order, no restart", async () => {
@@ -259,8 +261,7 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
     expect(serial).not.toBe(current.serial);
     await verifyForName(certFile(), certFile());
     expect(s.restarts().map((x) => x.sha256)).toEqual([current.sha256, sha256(certFile())]);
-    const record = await ledger(serial);
-    if (record) expect(record).toMatchObject({ status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    await expectLedger(serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
     current = { serial, sha256: sha256(certFile()) };
   });
 
@@ -270,7 +271,64 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
     expect(r.stderr).toMatch(/Certificate was revoked/);
     expect(existsSync(certFile())).toBe(false);
     expect(readdirSync(join(s.dir, "lego", "archives")).length).toBeGreaterThan(0);
-    const record = await ledger(current.serial);
-    if (record) expect(record).toMatchObject({ status: "revoked", revocation_reason: "keyCompromise" });
+    await expectLedger(current.serial, { status: "revoked", revocation_reason: "keyCompromise" });
+  });
+});
+
+/** The block of `edgeca acme eab` output under the header line starting with `# <client>`, up to the next `# ` header or the end. */
+function printedSnippet(output: string, client: "certbot" | "lego"): string {
+  const lines = output.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`# ${client}`));
+  expect(start, `edgeca acme eab prints a # ${client} snippet`).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith("# "));
+  return lines.slice(start + 1, end < 0 ? undefined : end).join("\n");
+}
+
+describe.skipIf(TARGET !== "edgeca")("what `edgeca acme eab` prints, pasted as printed", () => {
+  it.skipIf(!HAVE_CERTBOT)("the certbot command gets a certificate for the --hostname name", async () => {
+    const s = scratch("snippet-certbot");
+    const name = "certbot.internal.example.com";
+    const eab = await sh(`edgeca acme eab --hostname ${name}`, { env: s.env, cwd: s.dir });
+    expect(eab.status, eab.stderr).toBe(0);
+    const r = await sh(printedSnippet(eab.stdout, "certbot"), { env: s.env, cwd: s.dir });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const live = join(s.dir, "certbot", "config", "live", name);
+    expect(serialOf(join(live, "cert.pem"))).toMatch(/^[0-9a-f]+$/);
+    expect(s.restarts()).toHaveLength(1);
+    expect(await ledger(serialOf(join(live, "cert.pem")))).toMatchObject({ hostnames: [name], token_name: "zone-a-pipeline" });
+  });
+
+  it.skipIf(!HAVE_LEGO)("the lego command gets a certificate for the --hostname name", async () => {
+    const s = scratch("snippet-lego");
+    const name = "lego.internal.example.com";
+    const eab = await sh(`edgeca acme eab --hostname ${name}`, { env: s.env, cwd: s.dir });
+    expect(eab.status, eab.stderr).toBe(0);
+    const r = await sh(printedSnippet(eab.stdout, "lego"), { env: s.env, cwd: s.dir });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const cert = join(s.dir, "lego", "certificates", `${name}.crt`);
+    expect(s.restarts()).toHaveLength(1);
+    expect(await ledger(serialOf(cert))).toMatchObject({ hostnames: [name], token_name: "zone-a-pipeline" });
+  });
+});
+
+describe.skipIf(TARGET !== "edgeca")("names outside the EAB identity's policy", () => {
+  it.skipIf(!HAVE_CERTBOT)("certbot: refused with rejectedIdentifier, nothing issued", async () => {
+    const s = scratch("outside-certbot");
+    const script = DOC.get("certbot-issue")!.replace("-d cp.example.com", "-d cp.outside.example.org");
+    const r = await sh(script, { env: s.env, cwd: s.dir });
+    expect(r.status).not.toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/rejectedIdentifier/);
+    expect(existsSync(join(s.dir, "certbot", "config", "live", "kuma-cp"))).toBe(false);
+    expect(s.restarts()).toEqual([]);
+  });
+
+  it.skipIf(!HAVE_LEGO)("lego: refused with rejectedIdentifier, nothing issued", async () => {
+    const s = scratch("outside-lego");
+    const script = DOC.get("lego-run")!.replace("--domains cp.example.com", "--domains cp.outside.example.org");
+    const r = await sh(script, { env: s.env, cwd: s.dir });
+    expect(r.status).not.toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/rejectedIdentifier/);
+    expect(existsSync(join(s.dir, "lego", "certificates", "cp.outside.example.org.crt"))).toBe(false);
+    expect(s.restarts()).toEqual([]);
   });
 });
