@@ -63,6 +63,7 @@ metadata:
 spec:
   acme:
     server: ${eab.directory}
+    enableDurationFeature: true   # send the Certificate's duration as notAfter (at most your max_ttl)
 ${caBundle}
     privateKeySecretRef:
       name: edgeca-acme-account
