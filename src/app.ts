@@ -11,6 +11,7 @@ import { limitByClient } from "./http/middleware/rate-limit.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { cors, securityHeaders } from "./http/middleware/security.ts";
 import { renderThrown } from "./http/problem.ts";
+import { acmeApiRoutes } from "./http/routes/acme-api.ts";
 import { caRoutes } from "./http/routes/ca.ts";
 import { certificateRoutes } from "./http/routes/certificates.ts";
 import { auditRefusals } from "./http/middleware/audit.ts";
@@ -33,6 +34,9 @@ export function createApp() {
     c.set("deps", depsFromEnv(c.env ?? {}));
     await next();
   });
+  // ACME (RFC 8555) answers with its own problem documents, nonces, rate limit and size limit, so it is
+  // routed before the /v1 middleware; its code (and jose) is loaded on the first /acme request only.
+  app.all("/acme/*", async (c) => (await import("./http/routes/acme.ts")).handleAcme(c));
   app.use(auditRefusals);
   app.use(limitByClient);
   const streamedBodyLimit = bodyLimit({
@@ -56,6 +60,7 @@ export function createApp() {
   app.route("/", ledgerRoutes);
   app.route("/", verifyRoutes);
   app.route("/", metricsRoutes);
+  app.route("/", acmeApiRoutes);
   const allowed: Record<string, string> = {
     "/v1/certificates": "GET, HEAD, POST",
     "/v1/certificates/sign": "POST",
@@ -66,6 +71,9 @@ export function createApp() {
     "/v1/crl": "GET, HEAD",
     "/v1/audit": "GET, HEAD",
     "/v1/verify": "POST",
+    "/v1/acme/eab": "POST",
+    "/v1/acme/accounts": "GET, HEAD",
+    "/v1/acme/accounts/:id/deactivate": "POST",
     "/healthz": "GET, HEAD",
     "/metrics": "GET, HEAD",
   };

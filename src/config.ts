@@ -53,6 +53,12 @@ export interface Env {
   ALERT_WEBHOOK_SECRET?: string;
   /** Alert on at-risk certificates expiring within this, e.g. "14d" (the default). */
   ALERT_WITHIN?: string;
+  /** How long an unused ACME External Account Binding kid stays usable, e.g. "24h" (the default). */
+  ACME_EAB_TTL?: string;
+  /** How long an ACME order and its authorizations stay usable, e.g. "1h" (the default). */
+  ACME_ORDER_TTL?: string;
+  /** How long an ACME account bound from an OIDC token lives, e.g. "90d" (the default). */
+  ACME_OIDC_ACCOUNT_TTL?: string;
 }
 
 export interface Config {
@@ -61,7 +67,18 @@ export interface Config {
   publicUrl: string | undefined;
   crlNextUpdateSeconds: number;
   auditRetentionSeconds: number;
+  acme: AcmeConfig;
 }
+
+export interface AcmeConfig {
+  eabTtlSeconds: number;
+  orderTtlSeconds: number;
+  oidcAccountTtlSeconds: number;
+}
+
+export const DEFAULT_ACME_EAB_TTL = "24h";
+export const DEFAULT_ACME_ORDER_TTL = "1h";
+export const DEFAULT_ACME_OIDC_ACCOUNT_TTL = "90d";
 
 export const DEFAULT_MAX_TTL = "397d";
 export const DEFAULT_TTL = "90d";
@@ -70,7 +87,7 @@ let cached: { key: (string | undefined)[]; value: Config | string } | undefined;
 
 /** Returns the checked config, or a message saying which variable is wrong. */
 export function loadConfig(env: Env): Config | string {
-  const key = [env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE, env.AUDIT_RETENTION];
+  const key = [env.MAX_TTL, env.DEFAULT_TTL, env.PUBLIC_URL, env.CRL_NEXT_UPDATE, env.AUDIT_RETENTION, env.ACME_EAB_TTL, env.ACME_ORDER_TTL, env.ACME_OIDC_ACCOUNT_TTL];
   // Compared value by value: the same strings arrive on every request, so this is a few === checks.
   if (cached && cached.key.every((v, i) => v === key[i])) return cached.value;
   const value = checkConfig(env);
@@ -87,6 +104,16 @@ function checkConfig(env: Env): Config | string {
   if (!crl.ok) return `CRL_NEXT_UPDATE is not a duration such as "24h": ${JSON.stringify(env.CRL_NEXT_UPDATE)}`;
   const retention = parseDuration(env.AUDIT_RETENTION || "400d");
   if (!retention.ok) return `AUDIT_RETENTION is not a duration such as "400d": ${JSON.stringify(env.AUDIT_RETENTION)}`;
+  const acme: Partial<AcmeConfig> = {};
+  for (const [variable, field, fallback, example] of [
+    ["ACME_EAB_TTL", "eabTtlSeconds", DEFAULT_ACME_EAB_TTL, "24h"],
+    ["ACME_ORDER_TTL", "orderTtlSeconds", DEFAULT_ACME_ORDER_TTL, "1h"],
+    ["ACME_OIDC_ACCOUNT_TTL", "oidcAccountTtlSeconds", DEFAULT_ACME_OIDC_ACCOUNT_TTL, "90d"],
+  ] as const) {
+    const d = parseDuration(env[variable]?.trim() || fallback);
+    if (!d.ok || d.value <= 0) return `${variable} is not a duration such as "${example}": ${JSON.stringify(env[variable])}`;
+    acme[field] = d.value;
+  }
   const publicUrl = env.PUBLIC_URL?.trim() || undefined;
   if (publicUrl !== undefined) {
     try {
@@ -103,6 +130,7 @@ function checkConfig(env: Env): Config | string {
     publicUrl: publicUrl?.replace(/\/+$/, ""),
     crlNextUpdateSeconds: crl.value,
     auditRetentionSeconds: retention.value,
+    acme: acme as AcmeConfig,
   };
 }
 

@@ -10,8 +10,9 @@ import type { CaMaterial } from "./pki/certificate-authority.ts";
 import { caMaterialFromSecrets } from "./store/secret-ca.ts";
 import { isolateOidcKeySource } from "./store/oidc-keys.ts";
 import { secretTokenStore } from "./store/secret-tokens.ts";
+import { d1AcmeStore } from "./store/d1-acme.ts";
 import { d1AuditLog, d1CrlStore, d1ExpiryAlertLog, d1IdempotencyStore, d1Ledger } from "./store/d1.ts";
-import type { AlertSink, AuditLog, CrlStore, ExpiryAlertLog, IdempotencyStore, Ledger, TokenStore } from "./store/types.ts";
+import type { AcmeStore, AlertSink, AuditLog, CrlStore, ExpiryAlertLog, IdempotencyStore, Ledger, TokenStore } from "./store/types.ts";
 import { webhookAlertSink } from "./store/webhook-alert-sink.ts";
 
 export interface Stores {
@@ -20,6 +21,7 @@ export interface Stores {
   idempotency: IdempotencyStore;
   crl: CrlStore;
   expiryAlerts: ExpiryAlertLog;
+  acme: AcmeStore;
 }
 
 export interface Deps {
@@ -45,7 +47,7 @@ function storesFor(db: D1Database | undefined, groupCommit: boolean): Stores | s
   let stores = storesByDb.get(db);
   if (!stores) {
     const writes = { groupCommit };
-    stores = { ledger: d1Ledger(db, writes), audit: d1AuditLog(db, writes), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db), expiryAlerts: d1ExpiryAlertLog(db) };
+    stores = { ledger: d1Ledger(db, writes), audit: d1AuditLog(db, writes), idempotency: d1IdempotencyStore(db), crl: d1CrlStore(db), expiryAlerts: d1ExpiryAlertLog(db), acme: d1AcmeStore(db) };
     storesByDb.set(db, stores);
   }
   return stores;

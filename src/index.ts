@@ -30,7 +30,7 @@ export default {
       const runId = crypto.randomUUID();
       await sendExpiryAlerts({ alerts: stores.expiryAlerts, sink: alerting.sink, audit: stores.audit, now, withinSeconds: alerting.withinSeconds, runId }).catch((e: unknown) => failures.push(e));
     }
-    await housekeeping({ audit: stores.audit, idempotency: stores.idempotency, expiryAlerts: stores.expiryAlerts, now, auditRetentionSeconds: deps.config.auditRetentionSeconds }).catch((e: unknown) => failures.push(e));
+    await housekeeping({ audit: stores.audit, idempotency: stores.idempotency, expiryAlerts: stores.expiryAlerts, acme: stores.acme, now, auditRetentionSeconds: deps.config.auditRetentionSeconds }).catch((e: unknown) => failures.push(e));
     // One failing part does not stop the other; the run still reports failure (Cron Events shows it).
     if (failures.length) throw failures[0];
   },

@@ -25,6 +25,8 @@ export interface RequestMeta {
   clientAddress: string | null;
   method: string;
   path: string;
+  /** The ACME account on whose finalize this runs (recorded with the certificate). */
+  acmeAccountId?: string | undefined;
 }
 
 export interface AuthorityContext {
@@ -117,6 +119,7 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
           revocation_reason: null,
           renewed_by: null,
           renewed_at: null,
+          acme_account_id: ctx.request.acmeAccountId ?? null,
         },
         auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
         ctx.keepAlive,

@@ -30,6 +30,8 @@ export interface TrustPolicy {
   /** The compiled name policy when `allow` has no placeholders (the same for every token). */
   fixedPolicy: NamePolicy | undefined;
   maxTtlSeconds: number | undefined;
+  /** `"acme": true`: tokens of this policy may create ACME External Account Binding credentials (POST /v1/acme/eab). */
+  acme: boolean;
 }
 
 /** A claim that fills a placeholder must be exactly one DNS label, so it can never widen a pattern (no dot, no `*`). */
@@ -87,7 +89,7 @@ function keyUrl(text: unknown): URL | null {
 function parseEntry(entry: unknown, where: string): TrustPolicy | string {
   if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return `${where} is not an object`;
   const e = entry as Record<string, unknown>;
-  const known = new Set(["name", "issuer", "audience", "jwks_uri", "jwks", "claims", "scopes", "allow", "max_ttl"]);
+  const known = new Set(["name", "issuer", "audience", "jwks_uri", "jwks", "claims", "scopes", "allow", "max_ttl", "acme"]);
   const unknown = Object.keys(e).find((k) => !known.has(k));
   // A misspelt field (say "claim") would silently drop a condition: refuse it.
   if (unknown !== undefined) return `${where}.${unknown} is not a trust policy field (${[...known].join(", ")})`;
@@ -114,6 +116,7 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
     keys = { issuer };
   }
 
+  if (e["acme"] !== undefined && typeof e["acme"] !== "boolean") return `${where}.acme must be true or false`;
   const claims = parseClaims(e["claims"], `${where}.claims`);
   if (typeof claims === "string") return claims;
   const grant = parseGrant(e, where);
@@ -138,6 +141,7 @@ function parseEntry(entry: unknown, where: string): TrustPolicy | string {
     allow: grant.allow,
     fixedPolicy: placeholders.length === 0 ? fixed(grant.allow) : undefined,
     maxTtlSeconds: grant.maxTtlSeconds,
+    acme: e["acme"] === true,
   };
 }
 
@@ -224,7 +228,8 @@ export function selectPolicy(policies: readonly TrustPolicy[], claims: Record<st
     if (!claimsMatch(p.claims, claims)) continue;
     const policy = p.fixedPolicy ?? fillAllow(p, claims);
     if ("claim" in policy) return { ok: false, refusal: { reason: "placeholder_invalid", policy: p.name, claim: policy.claim } };
-    return { ok: true, principal: { name: p.name, subject, scopes: p.scopes, policy, maxTtlSeconds: p.maxTtlSeconds } };
+    const placeholders = p.fixedPolicy ? {} : placeholderValues(p, (claim) => claimValue(claims, claim));
+    return { ok: true, principal: { name: p.name, subject, scopes: p.scopes, policy, maxTtlSeconds: p.maxTtlSeconds, placeholders } };
   }
   return { ok: false, refusal: { reason: audienceMatched ? "no_policy_matched" : "audience_mismatch", tried } };
 }
@@ -233,14 +238,39 @@ export function selectPolicy(policies: readonly TrustPolicy[], claims: Record<st
 const filledPolicies = new Map<string, NamePolicy>();
 const FILLED_LIMIT = 256;
 
+/** The value of every placeholder in the policy's patterns (what an ACME account freezes at binding). */
+function placeholderValues(policy: Pick<TrustPolicy, "allow">, lookup: (claim: string) => unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pattern of policy.allow) {
+    for (const m of pattern.matchAll(PLACEHOLDER)) {
+      const value = lookup(m[1]!);
+      if (typeof value === "string") out[m[1]!] = value;
+    }
+  }
+  return out;
+}
+
 /** Fills `{claim}` placeholders; refuses (naming the claim) a value that is not exactly one DNS label. */
 export function fillAllow(policy: Pick<TrustPolicy, "name" | "allow">, claims: Record<string, unknown>): NamePolicy | { claim: string } {
+  return fillAllowWith(policy, (claim) => claimValue(claims, claim));
+}
+
+/**
+ * The policy's name policy with its placeholders filled from values frozen
+ * earlier (an ACME account's, at binding): the operator's current patterns, the
+ * caller's values of then. A placeholder without a frozen value refuses.
+ */
+export function fillAllowFrozen(policy: Pick<TrustPolicy, "name" | "allow" | "fixedPolicy">, frozen: Readonly<Record<string, string>>): NamePolicy | { claim: string } {
+  return policy.fixedPolicy ?? fillAllowWith(policy, (claim) => (Object.hasOwn(frozen, claim) ? frozen[claim] : undefined));
+}
+
+function fillAllowWith(policy: Pick<TrustPolicy, "name" | "allow">, lookup: (claim: string) => unknown): NamePolicy | { claim: string } {
   const filled: string[] = [];
   for (const pattern of policy.allow) {
     let bad: string | undefined;
     filled.push(
       pattern.replace(PLACEHOLDER, (_, claim: string) => {
-        const value = claimValue(claims, claim);
+        const value = lookup(claim);
         if (typeof value !== "string" || !LABEL.test(value)) bad ??= claim;
         return typeof value === "string" ? value.toLowerCase() : "";
       }),

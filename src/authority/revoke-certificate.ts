@@ -18,6 +18,19 @@ export async function revokeCertificate(
   if (!current) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial} was issued by this service`);
   // A token may revoke only certificates whose names it could have obtained: one zone's pipeline cannot revoke another's CP certificate.
   if (!hasScope(ctx.principal, "admin")) authorizeNames(ctx.principal, current.hostnames, "/serial");
+  return recordRevocation(ctx, current, reason);
+}
+
+/**
+ * Revokes an authorized caller's certificate in the ledger (the CRL follows it): idempotent for the
+ * same reason, already_revoked for another. Shared with ACME revokeCert, which authorizes its own way.
+ */
+export async function recordRevocation(
+  ctx: { ledger: Ledger; now: Date; request: RequestMeta },
+  current: CertificateRecord,
+  reason: RevocationReason,
+): Promise<{ record: CertificateRecord; changed: boolean }> {
+  const serial = current.serial;
   if (current.revoked_at === null) {
     const after = await ctx.ledger.revoke(serial, reason, ctx.now.toISOString(), auditEvent(ctx, "revoke", 200, serial));
     if (!after) throw new ApiError("certificate_not_found", `no certificate with serial number ${serial}`);

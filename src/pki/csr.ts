@@ -18,6 +18,8 @@ export interface ParsedCsr {
   publicKeyAlgorithm: PublicKeyAlgorithm;
   /** dNSName and iPAddress entries of the requested subjectAltName, as text. */
   requestedNames: string[];
+  /** The subject's commonName values (never certified as such; ACME checks them against the SANs, RFC 8555 §7.4). */
+  commonNames: string[];
 }
 
 export type CsrProblem =
@@ -50,20 +52,25 @@ interface CsrParts {
   signature: Uint8Array;
   /** The attributes (RFC 2986 §4.1): type OID and values. */
   attributes: { oid: string; values: Tlv[] }[];
+  commonNames: string[];
   der: Uint8Array;
 }
 
-/** Walks a Name (RFC 5280 §4.1.2.4) for structure only: the CSR's subject is never used. */
-function checkName(der: Uint8Array, name: Tlv | undefined): void {
+const COMMON_NAME = "2.5.4.3";
+
+/** Walks a Name (RFC 5280 §4.1.2.4) for structure; returns its commonName values, the only part ever looked at. */
+function checkName(der: Uint8Array, name: Tlv | undefined): string[] {
+  const commonNames: string[] = [];
   for (const rdn of childrenOf(der, expectTag(name, TAG.SEQUENCE, "subject"), TAG.SEQUENCE)) {
     const atvs = childrenOf(der, rdn, TAG.SET);
     if (atvs.length === 0) throw new DerError("empty relative distinguished name");
     for (const atv of atvs) {
       const [type, val, extra] = childrenOf(der, atv, TAG.SEQUENCE);
       if (!val || extra) throw new DerError("malformed attribute in the subject");
-      readOid(der, expectTag(type, TAG.OID, "attribute type"));
+      if (readOid(der, expectTag(type, TAG.OID, "attribute type")) === COMMON_NAME) commonNames.push(readString(der, val));
     }
   }
+  return commonNames;
 }
 
 /** Strict DER (X.690 §10): one CertificationRequest filling the block, nothing after it, as Go's ParseCertificateRequest requires. */
@@ -73,7 +80,7 @@ function readCsr(der: Uint8Array): CsrParts {
   const [versionTlv, subjectTlv, spkiTlv, attributesTlv, extraInfo] = children(der, expectTag(infoTlv, TAG.SEQUENCE, "certificationRequestInfo"));
   // RFC 2986 §4.1: version is v1(0) for this version of the standard.
   if (readSmallInteger(der, expectTag(versionTlv, TAG.INTEGER, "version")) !== 0) throw new DerError("unknown CertificationRequest version");
-  checkName(der, subjectTlv);
+  const commonNames = checkName(der, subjectTlv);
   const spki = readSpkiAt(der, expectTag(spkiTlv, TAG.SEQUENCE, "subjectPKInfo"));
   // RFC 2986 §4.1: attributes [0] IMPLICIT SET OF Attribute; Attribute ::= SEQUENCE { type, values SET SIZE(1..MAX) }.
   // The field is not OPTIONAL, but CSRs without it were always accepted (it then holds no extensionRequest).
@@ -90,7 +97,7 @@ function readCsr(der: Uint8Array): CsrParts {
   const signatureAlgorithm = readAlgorithmAt(der, algTlv, "signatureAlgorithm");
   const sig = readBitString(der, expectTag(sigTlv, TAG.BIT_STRING, "signature"));
   if (sig.unused !== 0) throw new DerError("signature BIT STRING with unused bits");
-  return { info: raw(der, infoTlv!), spki, signatureAlgorithm, signature: sig.bits, attributes, der };
+  return { info: raw(der, infoTlv!), spki, signatureAlgorithm, signature: sig.bits, attributes, commonNames, der };
 }
 
 /**
@@ -170,5 +177,5 @@ export async function parseCsr(pem: string): Promise<Result<ParsedCsr, CsrProble
     if (!(e instanceof DerError)) throw e;
     return err({ reason: "malformed", detail: "the requested subjectAltName extension is malformed" });
   }
-  return ok({ publicKey, publicKeyAlgorithm: alg.value, requestedNames });
+  return ok({ publicKey, publicKeyAlgorithm: alg.value, requestedNames, commonNames: csr.commonNames });
 }

@@ -92,7 +92,7 @@ function writeWeight(w: LedgerWrite): number {
 }
 
 const CERTIFICATE_COLUMNS = [
-  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "principal_subject", "request_id", "created_at", "renewal_key",
+  "serial", "sha256_fingerprint", "pem", "hostnames", "usage", "key_algorithm", "key_source", "not_before", "not_after", "issuer_fingerprint", "token_name", "principal_subject", "request_id", "created_at", "renewal_key", "acme_account_id",
 ] as const;
 
 /** Each column read from the JSON array bound as ?1: one statement inserts every row of a group (SQLite json_each). */

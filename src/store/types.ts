@@ -22,6 +22,8 @@ export interface Principal {
   maxTtlSeconds: number | undefined;
   /** The OIDC token's `sub` (e.g. repo:org/infra:ref:refs/heads/main); undefined for API tokens. */
   subject?: string | undefined;
+  /** OIDC: the claim values that filled the trust policy's `{claim}` placeholders (an ACME account freezes them). */
+  placeholders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** An API token as stored: never the token itself, only its SHA-256. */
@@ -87,6 +89,8 @@ export interface CertificateRecord {
   renewed_by: string | null;
   /** When that renewal was recorded. */
   renewed_at: string | null;
+  /** The ACME account that obtained it (RFC 8555 finalize); null or absent for the /v1 API. */
+  acme_account_id?: string | null;
 }
 
 export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert"] as const;
@@ -298,4 +302,96 @@ export interface CrlStore {
 /** The Workers rate-limiting binding (wrangler.toml [[ratelimits]]). */
 export interface RateLimiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+/**
+ * Who an ACME account acts for, frozen at binding: an API token by its name
+ * and SHA-256 (rotating the token ends its accounts), or an OIDC trust policy
+ * with the caller's `sub` and placeholder values, until `expires_at`.
+ */
+export type AcmePrincipalBinding =
+  | { kind: "token"; name: string; sha256: string }
+  | { kind: "oidc"; policy: string; subject: string; placeholders: Record<string, string>; expires_at: string };
+
+export interface AcmeEabRecord {
+  kid: string;
+  binding: AcmePrincipalBinding;
+  created_at: string;
+  expires_at: string;
+  spent_at: string | null;
+  account_id: string | null;
+}
+
+export interface AcmeAccountRecord {
+  id: string;
+  thumbprint: string;
+  /** The public account key (JWK, RFC 7517). */
+  jwk: Record<string, string>;
+  status: "valid" | "deactivated";
+  contact: string[];
+  binding: AcmePrincipalBinding;
+  eab_kid: string;
+  created_at: string;
+  expires_at: string | null;
+  deactivated_at: string | null;
+}
+
+export interface AcmeOrderRecord {
+  id: string;
+  account_id: string;
+  /** As stored; an expired or de-authorized ready order reads as invalid (src/authority/acme/orders.ts). */
+  status: "ready" | "processing" | "valid" | "invalid";
+  identifiers: { type: "dns" | "ip"; value: string }[];
+  not_before: string | null;
+  not_after: string | null;
+  expires_at: string;
+  created_at: string;
+  certificate_serial: string | null;
+  /** Why the order became invalid (wire-safe text). */
+  error: string | null;
+}
+
+export interface AcmeAuthorizationRecord {
+  id: string;
+  order_id: string;
+  account_id: string;
+  identifier: { type: "dns" | "ip"; value: string };
+  wildcard: boolean;
+  status: "valid" | "deactivated";
+  expires_at: string;
+}
+
+/** ACME state (migrations/0008_acme.sql). */
+export interface AcmeStore {
+  /** Records a nonce as spent; false when it already was (a replay). */
+  spendNonce(nonce: string, expiresAt: string): Promise<boolean>;
+  createEab(record: AcmeEabRecord): Promise<void>;
+  eab(kid: string): Promise<AcmeEabRecord | null>;
+  /**
+   * Spends the EAB kid and creates the account in one transaction: "eab_unusable" when the kid was
+   * spent or expired meanwhile, "key_taken" when the key already has an account (nothing changes then).
+   */
+  createAccount(account: AcmeAccountRecord, now: string): Promise<"created" | "eab_unusable" | "key_taken">;
+  account(id: string): Promise<AcmeAccountRecord | null>;
+  accountByThumbprint(thumbprint: string): Promise<AcmeAccountRecord | null>;
+  setContact(id: string, contact: string[]): Promise<void>;
+  deactivateAccount(id: string, at: string): Promise<boolean>;
+  /** Replaces the key if it is still `oldThumbprint`; "key_taken" when another account has the new key. */
+  changeKey(id: string, oldThumbprint: string, thumbprint: string, jwk: Record<string, string>): Promise<"changed" | "key_taken" | "stale">;
+  /** Newest first, after the (created_at, id) cursor. */
+  listAccounts(limit: number, after?: { created_at: string; id: string }): Promise<AcmeAccountRecord[]>;
+  createOrder(order: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[]): Promise<void>;
+  order(id: string): Promise<AcmeOrderRecord | null>;
+  /** The order's ids, newest first. */
+  ordersOf(accountId: string, limit: number): Promise<string[]>;
+  authorizationsOf(orderId: string): Promise<AcmeAuthorizationRecord[]>;
+  authorization(id: string): Promise<AcmeAuthorizationRecord | null>;
+  deactivateAuthorization(id: string): Promise<void>;
+  /** ready → processing, only if unexpired at `now` and no authorization was deactivated; false otherwise (the finalize race is won once). */
+  claimOrder(id: string, now: string): Promise<boolean>;
+  completeOrder(id: string, serial: string): Promise<void>;
+  /** processing → `status` (back to ready when nothing was issued, or invalid with why). */
+  releaseOrder(id: string, status: "ready" | "invalid", error: string | null): Promise<void>;
+  /** Deletes spent nonces, EAB kids, orders and authorizations past their expiry. */
+  purgeExpired(now: string): Promise<void>;
 }

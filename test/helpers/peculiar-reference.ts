@@ -81,5 +81,6 @@ export async function parseCsrPeculiar(pem: string): Promise<Result<ParsedCsr, C
   } catch {
     return err({ reason: "malformed", detail: "the requested subjectAltName extension is malformed" });
   }
-  return ok({ publicKey, publicKeyAlgorithm: alg.value, requestedNames });
+  const commonNames = csr.subjectName.getField("CN");
+  return ok({ publicKey, publicKeyAlgorithm: alg.value, requestedNames, commonNames });
 }

@@ -90,7 +90,7 @@ beforeAll(() => {
 const pemOf = (der: Uint8Array) => encodePem("CERTIFICATE REQUEST", der);
 
 function comparable(r: Awaited<ReturnType<typeof parseCsr>>) {
-  return r.ok ? { ok: true, publicKey: toHex(r.value.publicKey), publicKeyAlgorithm: r.value.publicKeyAlgorithm, requestedNames: r.value.requestedNames } : { ok: false, error: r.error };
+  return r.ok ? { ok: true, publicKey: toHex(r.value.publicKey), publicKeyAlgorithm: r.value.publicKeyAlgorithm, requestedNames: r.value.requestedNames, commonNames: r.value.commonNames } : { ok: false, error: r.error };
 }
 
 describe("PKCS#10 CSRs from OpenSSL: the DER reader agrees with @peculiar/x509 + verify (RFC 2986)", () => {

@@ -32,6 +32,11 @@ export function clientKey(c: Context<AppEnv>): string {
   return c.req.header("CF-Connecting-IP") ?? "unknown";
 }
 
+/** The per-address limit, for routes that answer before the middleware below (ACME renders its own problem documents). */
+export function limitClient(c: Context<AppEnv>): Promise<void> {
+  return enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");
+}
+
 export const limitByClient = createMiddleware<AppEnv>(async (c, next) => {
   // The decoded path Hono routes on, so percent-encoding cannot route around the limit.
   if (c.req.path.startsWith("/v1/")) await enforce(c.env?.RATE_LIMIT_CLIENT, `client:${clientKey(c)}`, "client address");

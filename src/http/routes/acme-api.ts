@@ -1,0 +1,76 @@
+/**
+ * edgeca's side of ACME: POST /v1/acme/eab gives the caller a one-time
+ * External Account Binding credential (RFC 8555 §7.3.4) bound to its
+ * identity; GET /v1/acme/accounts and POST /v1/acme/accounts/{id}/deactivate
+ * let an operator see and cut ACME accounts.
+ */
+import { Hono } from "hono";
+import { looksLikeJwt } from "../../authority/authenticate.ts";
+import { createEab } from "../../authority/acme/eab.ts";
+import { ApiError } from "../../errors.ts";
+import { sha256Hex, utf8 } from "../../pki/bytes.ts";
+import { acmeKeysFor } from "../../store/acme-keys.ts";
+import type { AcmeAccountRecord } from "../../store/types.ts";
+import { requireConfig, requireStores } from "../context.ts";
+import { requireScope } from "../middleware/auth.ts";
+import type { AppEnv } from "../types.ts";
+import type { Context } from "hono";
+
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 500;
+
+function baseUrl(c: Context<AppEnv>): string {
+  return requireConfig(c).publicUrl ?? new URL(c.req.url).origin;
+}
+
+export function accountSummary(base: string, a: AcmeAccountRecord) {
+  return {
+    id: a.id,
+    url: `${base}/acme/account/${a.id}`,
+    status: a.status,
+    principal: a.binding.kind === "token" ? a.binding.name : a.binding.policy,
+    principal_kind: a.binding.kind,
+    principal_subject: a.binding.kind === "oidc" ? a.binding.subject : null,
+    contact: a.contact,
+    eab_kid: a.eab_kid,
+    created_at: a.created_at,
+    expires_at: a.expires_at,
+    deactivated_at: a.deactivated_at,
+  };
+}
+
+export const acmeApiRoutes = new Hono<AppEnv>()
+  .post("/v1/acme/eab", requireScope("sign"), async (c) => {
+    const config = requireConfig(c);
+    const { acme } = requireStores(c);
+    const keysPromise = acmeKeysFor(c.get("deps").storeKey);
+    if (!keysPromise) throw new ApiError("config_invalid", "ACME needs STORE_KEY (32 random bytes, base64) to derive EAB keys");
+    const credential = /^Bearer +(\S+)/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
+    // An API token is bound by its hash, so rotating the token (same name, new secret) ends the accounts made with it.
+    const tokenSha256 = looksLikeJwt(credential) ? null : await sha256Hex(utf8(credential));
+    const eab = await createEab(
+      { store: acme, keys: await keysPromise, now: c.get("now"), eabTtlSeconds: config.acme.eabTtlSeconds, oidcAccountTtlSeconds: config.acme.oidcAccountTtlSeconds, trust: c.get("deps").oidcTrust },
+      c.get("principal"),
+      tokenSha256,
+    );
+    c.header("Cache-Control", "no-store");
+    return c.json({ kid: eab.kid, hmac_key: eab.hmacKey, directory: `${baseUrl(c)}/acme/directory`, expires_at: eab.expiresAt }, 201);
+  })
+  .get("/v1/acme/accounts", requireScope("admin"), async (c) => {
+    const { acme } = requireStores(c);
+    const text = c.req.query("limit");
+    const n = text === undefined ? DEFAULT_PAGE : Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new ApiError("validation_failed", `limit must be a whole number from 1 to ${MAX_PAGE}`, { errors: [{ pointer: "limit", detail: `1 to ${MAX_PAGE}` }] });
+    const rows = await acme.listAccounts(Math.min(n, MAX_PAGE));
+    const base = baseUrl(c);
+    return c.json({ accounts: rows.map((a) => accountSummary(base, a)) });
+  })
+  .post("/v1/acme/accounts/:id/deactivate", requireScope("admin"), async (c) => {
+    const { acme } = requireStores(c);
+    const id = c.req.param("id");
+    const account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await acme.account(id) : null;
+    if (!account) throw new ApiError("not_found", `no ACME account ${JSON.stringify(id.slice(0, 64))}`);
+    await acme.deactivateAccount(id, c.get("now").toISOString());
+    const after = (await acme.account(id)) ?? account;
+    return c.json(accountSummary(baseUrl(c), after));
+  });

@@ -1,0 +1,415 @@
+/**
+ * The ACME front end (RFC 8555) under /acme/*: directory, nonces, the JWS
+ * checks every POST passes (§6.2–§6.5), resource URLs, and RFC 8555 problem
+ * documents. Loaded lazily by src/app.ts on the first /acme request, so the
+ * rest of the API never evaluates it (or jose). Each handler parses,
+ * authenticates the account, calls one use case in src/authority/acme/ and
+ * renders the resource.
+ */
+import type { Context } from "hono";
+import type { JWK } from "jose";
+import { accountForRequest, changeKey, registerAccount, updateAccount, type ActingAccount } from "../../authority/acme/accounts.ts";
+import type { AcmeContext } from "../../authority/acme/context.ts";
+import { certificateChain, finalizeOrder } from "../../authority/acme/finalize.ts";
+import { authorizationOf, authorizationStatus, orderOf, orderStatus, placeOrder, type OrderView } from "../../authority/acme/orders.ts";
+import { revokeByAcme } from "../../authority/acme/revoke.ts";
+import { requireCaSet } from "../../authority/certificate-authority.ts";
+import { ApiError, type ErrorCode } from "../../errors.ts";
+import { checkRequestHeader, decodePayload, parseFlattenedJws, payloadJson, publicAccountJwk, verifyWithAccountKey, type FlattenedJws } from "../../pki/acme/jws.ts";
+import { checkNonce, mintNonce } from "../../pki/acme/nonce.ts";
+import { AcmeProblem, acmeProblemBody, type AcmeErrorType } from "../../pki/acme/problem.ts";
+import type { AcmeKeys } from "../../pki/acme/secrets.ts";
+import { acmeKeysFor } from "../../store/acme-keys.ts";
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, Principal } from "../../store/types.ts";
+import type { RequestMeta } from "../../authority/mint-leaf.ts";
+import { authorityContext, clientAddress, requestMeta, requireStores } from "../context.ts";
+import { limitByPrincipal, limitClient } from "../middleware/rate-limit.ts";
+import type { AppEnv } from "../types.ts";
+
+/** Largest JWS accepted: a CSR of an RSA-8192 key with 100 names fits well within it. */
+export const MAX_JWS_BYTES = 64 * 1024;
+/** Most orders listed on an account's orders URL (RFC 8555 §7.1.2.1 allows paging; clients never read it). */
+const MAX_LISTED_ORDERS = 100;
+
+type C = Context<AppEnv>;
+
+/** Per request: the base URL (PUBLIC_URL, else the request's origin) and the use-case context. */
+interface Acme {
+  c: C;
+  base: string;
+  keys: AcmeKeys;
+  ctx: AcmeContext;
+}
+
+/** The JWS of a POST, verified: its payload, and the account (kid) or key (jwk) that signed it. */
+interface Verified {
+  jws: FlattenedJws;
+  payload: Uint8Array;
+  acting?: ActingAccount;
+  jwk?: JWK;
+}
+
+function url(a: Acme, path: string): string {
+  return `${a.base}${path}`;
+}
+
+function headers(a: Acme, nonce: string): Record<string, string> {
+  // RFC 8555 §6.5: a fresh nonce on every response; §7.1: Link rel="index" to the directory.
+  return { "Replay-Nonce": nonce, Link: `<${url(a, "/acme/directory")}>;rel="index"`, "Cache-Control": "no-store" };
+}
+
+async function respond(a: Acme, status: number, body: unknown, extra: Record<string, string> = {}): Promise<Response> {
+  const h = { ...headers(a, await mintNonce(a.keys.nonce, Date.now())), ...extra };
+  if (body === null) return new Response(null, { status, headers: h });
+  if (typeof body === "string") return new Response(body, { status, headers: { "Content-Type": "application/pem-certificate-chain", ...h } });
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...h } });
+}
+
+/** Every ApiError a shared use case can raise, as the RFC 8555 §6.7 type a client acts on. */
+const FROM_API: Record<ErrorCode, AcmeErrorType> = {
+  invalid_json: "malformed",
+  validation_failed: "malformed",
+  invalid_hostname: "rejectedIdentifier",
+  invalid_duration: "malformed",
+  ttl_too_long: "malformed",
+  ca_validity_exceeded: "malformed",
+  invalid_csr: "badCSR",
+  csr_signature_invalid: "badCSR",
+  unsupported_key: "badCSR",
+  no_names: "badCSR",
+  invalid_common_name: "badCSR",
+  invalid_pem: "malformed",
+  invalid_certificate: "malformed",
+  unsupported_format: "malformed",
+  unauthorized: "unauthorized",
+  invalid_token: "unauthorized",
+  insufficient_scope: "unauthorized",
+  name_not_allowed: "rejectedIdentifier",
+  certificate_not_found: "malformed",
+  not_found: "malformed",
+  method_not_allowed: "malformed",
+  already_revoked: "alreadyRevoked",
+  idempotency_in_progress: "malformed",
+  payload_too_large: "malformed",
+  idempotency_key_reused: "malformed",
+  rate_limited: "rateLimited",
+  config_invalid: "serverInternal",
+  ca_not_configured: "serverInternal",
+  ca_invalid: "serverInternal",
+  ledger_unavailable: "serverInternal",
+  identity_provider_unavailable: "serverInternal",
+  internal: "serverInternal",
+};
+
+function toProblem(e: unknown, requestId: string): AcmeProblem {
+  if (e instanceof AcmeProblem) return e;
+  if (e instanceof ApiError) {
+    return new AcmeProblem(FROM_API[e.code], e.detail ?? e.message, { status: e.status, ...(e.options.headers ? { headers: e.options.headers } : {}) });
+  }
+  console.error(JSON.stringify({ level: "error", request_id: requestId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
+  return new AcmeProblem("serverInternal", `an internal error occurred; quote request id ${requestId} when reporting it`);
+}
+
+async function problemResponse(a: Pick<Acme, "base"> & { keys: AcmeKeys | null }, p: AcmeProblem, requestId: string): Promise<Response> {
+  const h: Record<string, string> = {
+    "Content-Type": "application/problem+json",
+    "Cache-Control": "no-store",
+    Link: `<${a.base}/acme/directory>;rel="index"`,
+    ...p.options.headers,
+  };
+  // RFC 8555 §6.5: badNonce in particular must carry a fresh nonce, which clients retry with.
+  if (a.keys) h["Replay-Nonce"] = await mintNonce(a.keys.nonce, Date.now());
+  return new Response(JSON.stringify({ ...acmeProblemBody(p), request_id: requestId }), { status: p.status, headers: h });
+}
+
+async function readBody(c: C): Promise<string> {
+  const declared = c.req.header("Content-Length");
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > MAX_JWS_BYTES) {
+    throw new AcmeProblem("malformed", `request bodies are limited to ${MAX_JWS_BYTES} bytes`, { status: 413 });
+  }
+  const body = c.req.raw.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_JWS_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new AcmeProblem("malformed", `request bodies are limited to ${MAX_JWS_BYTES} bytes`, { status: 413 });
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
+  } catch {
+    throw new AcmeProblem("malformed", "the request body is not UTF-8");
+  }
+}
+
+/**
+ * RFC 8555 §6.2–§6.5 for one POST: Content-Type, flattened JWS, header rules,
+ * url, nonce MAC and age, the key (kid → the account; jwk → that key),
+ * signature, and only then the nonce is spent (a unique insert), so
+ * unauthenticated traffic never writes.
+ */
+async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either"): Promise<Verified> {
+  const type = a.c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/jose+json") throw new AcmeProblem("malformed", "ACME requests are application/jose+json (RFC 8555 §6.2)", { status: 415 });
+  const text = await readBody(a.c);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AcmeProblem("malformed", "the request body is not JSON");
+  }
+  const jws = parseFlattenedJws(json);
+  const requestUrl = url(a, a.c.req.path);
+  checkRequestHeader(jws.header, requestUrl, keyBy);
+  const nonce = jws.header.nonce;
+  if (nonce === undefined) throw new AcmeProblem("badNonce", "the JWS has no nonce (RFC 8555 §6.5)");
+  const check = await checkNonce(a.keys.nonce, nonce, a.ctx.now.getTime());
+  if (!check.ok) throw new AcmeProblem("badNonce", check.reason === "expired" ? "the nonce has expired; use the Replay-Nonce of this response" : "the nonce was not issued by this server; use the Replay-Nonce of this response");
+
+  let verified: Verified;
+  if (jws.header.jwk !== undefined) {
+    const jwk = publicAccountJwk(jws.header.jwk, jws.header.alg);
+    verified = { jws, payload: await verifyWithAccountKey(jws, jwk), jwk };
+  } else {
+    const prefix = url(a, "/acme/account/");
+    const kid = jws.header.kid!;
+    const id = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
+    const account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await a.ctx.store.account(id) : null;
+    if (!account) throw new AcmeProblem("accountDoesNotExist", "the kid is not the URL of an account of this server (RFC 8555 §6.2)");
+    const payload = await verifyWithAccountKey(jws, account.jwk);
+    verified = { jws, payload, acting: await accountForRequest(a.ctx, account) };
+  }
+  if (!(await a.ctx.store.spendNonce(nonce, new Date(check.expiresAtMs).toISOString()))) {
+    throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
+  }
+  if (verified.acting) a.c.set("principal", verified.acting.principal);
+  return verified;
+}
+
+function requireAccount(v: Verified): ActingAccount {
+  if (!v.acting) throw new AcmeProblem("malformed", "this resource needs a JWS with kid (RFC 8555 §6.2)");
+  return v.acting;
+}
+
+function postAsGet(v: Verified): void {
+  if (v.payload.length !== 0) throw new AcmeProblem("malformed", 'this resource is read with POST-as-GET: an empty payload "" (RFC 8555 §6.3)');
+}
+
+function accountJson(a: Acme, account: AcmeAccountRecord) {
+  return {
+    status: account.status,
+    contact: account.contact,
+    orders: url(a, `/acme/account/${account.id}/orders`),
+    createdAt: account.created_at,
+    ...(account.expires_at ? { expires: account.expires_at } : {}),
+  };
+}
+
+function orderJson(a: Acme, view: OrderView) {
+  const { order } = view;
+  const status = orderStatus(view, a.ctx.now);
+  return {
+    status,
+    expires: order.expires_at,
+    identifiers: order.identifiers,
+    ...(order.not_before ? { notBefore: order.not_before } : {}),
+    ...(order.not_after ? { notAfter: order.not_after } : {}),
+    authorizations: view.authorizations.map((z) => url(a, `/acme/authz/${z.id}`)),
+    finalize: url(a, `/acme/order/${order.id}/finalize`),
+    ...(order.certificate_serial ? { certificate: url(a, `/acme/cert/${order.certificate_serial}`) } : {}),
+    ...(status === "invalid" ? { error: { type: "urn:ietf:params:acme:error:unauthorized", detail: order.error ?? "the order expired or one of its authorizations was deactivated" } } : {}),
+  };
+}
+
+function authorizationJson(a: Acme, z: AcmeAuthorizationRecord) {
+  return {
+    identifier: z.identifier,
+    status: authorizationStatus(z, a.ctx.now),
+    expires: z.expires_at,
+    // No challenges: the account's edgeca principal is the authorization (docs/acme.md).
+    challenges: [],
+    ...(z.wildcard ? { wildcard: true } : {}),
+  };
+}
+
+async function limit(a: Acme, principal: Principal): Promise<void> {
+  await limitByPrincipal(a.c, principal);
+}
+
+/** The last path segment after `prefix`, when it is an id this server could have made. */
+function idAfter(path: string, prefix: string, suffix = ""): string | null {
+  if (!path.startsWith(prefix) || !path.endsWith(suffix)) return null;
+  const id = path.slice(prefix.length, path.length - suffix.length);
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : null;
+}
+
+type Handler = (a: Acme) => Promise<Response>;
+
+const directory: Handler = (a) =>
+  respond(a, 200, {
+    newNonce: url(a, "/acme/new-nonce"),
+    newAccount: url(a, "/acme/new-account"),
+    newOrder: url(a, "/acme/new-order"),
+    revokeCert: url(a, "/acme/revoke-cert"),
+    keyChange: url(a, "/acme/key-change"),
+    renewalInfo: url(a, "/acme/renewal-info"),
+    meta: { externalAccountRequired: true, website: url(a, "/docs") },
+  });
+
+const newAccount: Handler = async (a) => {
+  const v = await verifyPost(a, "jwk");
+  const payload = payloadJson(v.payload) ?? {};
+  const { account, created } = await registerAccount(a.ctx, { jwk: v.jwk!, payload, url: v.jws.header.url });
+  // RFC 8555 §7.3: 201 for a new account, 200 for the key's existing one; Location is the account URL either way.
+  return respond(a, created ? 201 : 200, accountJson(a, account), { Location: url(a, `/acme/account/${account.id}`) });
+};
+
+const accountResource = (id: string): Handler => async (a) => {
+  const v = await verifyPost(a, "kid");
+  const acting = requireAccount(v);
+  if (acting.account.id !== id) throw new AcmeProblem("unauthorized", "the kid is not this account (RFC 8555 §7.3.2)");
+  const account = await updateAccount(a.ctx, acting.account, payloadJson(v.payload));
+  return respond(a, 200, accountJson(a, account), { Location: url(a, `/acme/account/${id}`) });
+};
+
+const accountOrders = (id: string): Handler => async (a) => {
+  const v = await verifyPost(a, "kid");
+  postAsGet(v);
+  const acting = requireAccount(v);
+  if (acting.account.id !== id) throw new AcmeProblem("unauthorized", "these are another account's orders");
+  const ids = await a.ctx.store.ordersOf(id, MAX_LISTED_ORDERS);
+  return respond(a, 200, { orders: ids.map((o) => url(a, `/acme/order/${o}`)) });
+};
+
+const keyChange: Handler = async (a) => {
+  const v = await verifyPost(a, "kid");
+  const acting = requireAccount(v);
+  const accountUrl = url(a, `/acme/account/${acting.account.id}`);
+  const outcome = await changeKey(a.ctx, acting.account, accountUrl, payloadJson(v.payload), v.jws.header.url);
+  if (!outcome.ok) {
+    // RFC 8555 §7.3.5: 409 with the Location of the account that holds the new key.
+    throw new AcmeProblem("malformed", "the new key already belongs to an account", { status: 409, headers: { Location: url(a, `/acme/account/${outcome.conflictAccountId}`) } });
+  }
+  const account = (await a.ctx.store.account(acting.account.id)) ?? acting.account;
+  return respond(a, 200, accountJson(a, account), { Location: accountUrl });
+};
+
+const newOrder: Handler = async (a) => {
+  const v = await verifyPost(a, "kid");
+  const acting = requireAccount(v);
+  await limit(a, acting.principal);
+  const view = await placeOrder(a.ctx, acting.account, acting.principal, payloadJson(v.payload));
+  return respond(a, 201, orderJson(a, view), { Location: url(a, `/acme/order/${view.order.id}`) });
+};
+
+const orderResource = (id: string): Handler => async (a) => {
+  const v = await verifyPost(a, "kid");
+  postAsGet(v);
+  const view = await orderOf(a.ctx, requireAccount(v).account, id);
+  return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
+};
+
+const finalize = (id: string): Handler => async (a) => {
+  const v = await verifyPost(a, "kid");
+  const acting = requireAccount(v);
+  await limit(a, acting.principal);
+  const authority = await authorityContext(a.c);
+  const view = await finalizeOrder(authority, a.ctx, acting, id, payloadJson(v.payload));
+  return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
+};
+
+const authorization = (id: string): Handler => async (a) => {
+  const v = await verifyPost(a, "kid");
+  const z = await authorizationOf(a.ctx, requireAccount(v).account, id, payloadJson(v.payload));
+  return respond(a, 200, authorizationJson(a, z));
+};
+
+const certificate = (serial: string): Handler => async (a) => {
+  const v = await verifyPost(a, "kid");
+  postAsGet(v);
+  const set = await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now);
+  const chain = await certificateChain(requireStores(a.c).ledger, set, requireAccount(v), serial);
+  return respond(a, 200, chain);
+};
+
+const revokeCert: Handler = async (a) => {
+  const v = await verifyPost(a, "either");
+  if (v.acting) await limit(a, v.acting.principal);
+  const revoker = v.acting ? { kind: "account" as const, acting: v.acting } : { kind: "certificate-key" as const, jwk: v.jwk! };
+  // Revoked with the certificate's own key, nobody's principal acted: the audit names the means instead.
+  const meta: RequestMeta = v.acting
+    ? { ...requestMeta(a.c), acmeAccountId: v.acting.account.id }
+    : { requestId: a.c.get("requestId"), tokenName: "acme-certificate-key", subject: null, clientAddress: clientAddress(a.c), method: a.c.req.method, path: a.c.req.path };
+  await revokeByAcme({ ledger: requireStores(a.c).ledger, now: a.ctx.now, request: meta }, revoker, payloadJson(v.payload));
+  return respond(a, 200, null);
+};
+
+const newNonce: Handler = (a) => respond(a, a.c.req.method === "HEAD" ? 200 : 204, null);
+
+/** The resource a path names and the methods it answers (405 otherwise). */
+function route(path: string): { methods: string[]; handler: Handler } | null {
+  switch (path) {
+    case "/acme/directory":
+      return { methods: ["GET", "HEAD"], handler: directory };
+    case "/acme/new-nonce":
+      return { methods: ["GET", "HEAD"], handler: newNonce };
+    case "/acme/new-account":
+      return { methods: ["POST"], handler: newAccount };
+    case "/acme/new-order":
+      return { methods: ["POST"], handler: newOrder };
+    case "/acme/revoke-cert":
+      return { methods: ["POST"], handler: revokeCert };
+    case "/acme/key-change":
+      return { methods: ["POST"], handler: keyChange };
+  }
+  let id: string | null;
+  if ((id = idAfter(path, "/acme/account/", "/orders"))) return { methods: ["POST"], handler: accountOrders(id) };
+  if ((id = idAfter(path, "/acme/account/"))) return { methods: ["POST"], handler: accountResource(id) };
+  if ((id = idAfter(path, "/acme/order/", "/finalize"))) return { methods: ["POST"], handler: finalize(id) };
+  if ((id = idAfter(path, "/acme/order/"))) return { methods: ["POST"], handler: orderResource(id) };
+  if ((id = idAfter(path, "/acme/authz/"))) return { methods: ["POST"], handler: authorization(id) };
+  if ((id = idAfter(path, "/acme/cert/"))) return { methods: ["POST"], handler: certificate(id) };
+  return null;
+}
+
+/** Serves one /acme/* request; every failure becomes an RFC 8555 problem document with a fresh nonce. */
+export async function handleAcme(c: C): Promise<Response> {
+  const requestId = c.get("requestId");
+  const deps = c.get("deps");
+  const config = deps.config;
+  const base = (typeof config !== "string" && config.publicUrl) || new URL(c.req.url).origin;
+  const keysPromise = acmeKeysFor(deps.storeKey);
+  const keys = keysPromise ? await keysPromise : null;
+  try {
+    await limitClient(c);
+    if (typeof config === "string") throw new AcmeProblem("serverInternal", config, { status: 503 });
+    if (!keys) throw new AcmeProblem("serverInternal", "ACME needs STORE_KEY (32 random bytes, base64) to sign nonces and derive EAB keys; `npm start` creates one", { status: 503 });
+    const stores = requireStores(c);
+    const found = route(c.req.path);
+    if (!found) throw new AcmeProblem("malformed", `no ACME resource at ${c.req.path.slice(0, 128)}`, { status: 404 });
+    if (!found.methods.includes(c.req.method)) throw new AcmeProblem("malformed", `${c.req.method} is not supported here`, { status: 405, headers: { Allow: found.methods.join(", ") } });
+    const a: Acme = {
+      c,
+      base,
+      keys,
+      ctx: { store: stores.acme, keys, config, tokens: deps.tokens, trust: deps.oidcTrust, now: c.get("now") },
+    };
+    a.ctx.limitPrincipal = (p) => limit(a, p);
+    return await found.handler(a);
+  } catch (e) {
+    return problemResponse({ base, keys }, toProblem(e, requestId), requestId);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * D1 implementation of the ACME store (migrations/0008_acme.sql). Every
+ * statement is parameterized; the steps that must not race (spending an EAB
+ * kid, claiming an order for finalize, changing a key) are single
+ * conditional statements or one batch, which D1 runs as a transaction.
+ */
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabRecord, AcmeOrderRecord, AcmeStore } from "./types.ts";
+
+interface AccountRow extends Omit<AcmeAccountRecord, "jwk" | "contact" | "binding"> {
+  jwk: string;
+  contact: string;
+  binding: string;
+}
+
+function toAccount(r: AccountRow): AcmeAccountRecord {
+  return {
+    id: r.id,
+    thumbprint: r.thumbprint,
+    jwk: JSON.parse(r.jwk) as Record<string, string>,
+    status: r.status,
+    contact: JSON.parse(r.contact) as string[],
+    binding: JSON.parse(r.binding) as AcmeAccountRecord["binding"],
+    eab_kid: r.eab_kid,
+    created_at: r.created_at,
+    expires_at: r.expires_at,
+    deactivated_at: r.deactivated_at,
+  };
+}
+
+interface OrderRow extends Omit<AcmeOrderRecord, "identifiers"> {
+  identifiers: string;
+}
+
+function toOrder(r: OrderRow): AcmeOrderRecord {
+  return { ...r, identifiers: JSON.parse(r.identifiers) as AcmeOrderRecord["identifiers"] };
+}
+
+interface AuthorizationRow {
+  id: string;
+  order_id: string;
+  account_id: string;
+  identifier_type: "dns" | "ip";
+  identifier_value: string;
+  wildcard: number;
+  status: "valid" | "deactivated";
+  expires_at: string;
+}
+
+function toAuthorization(r: AuthorizationRow): AcmeAuthorizationRecord {
+  return {
+    id: r.id,
+    order_id: r.order_id,
+    account_id: r.account_id,
+    identifier: { type: r.identifier_type, value: r.identifier_value },
+    wildcard: r.wildcard === 1,
+    status: r.status,
+    expires_at: r.expires_at,
+  };
+}
+
+function isUnique(e: unknown, column: string): boolean {
+  return e instanceof Error && e.message.includes("UNIQUE constraint failed") && e.message.includes(column);
+}
+
+export function d1AcmeStore(db: D1Database): AcmeStore {
+  return {
+    async spendNonce(nonce, expiresAt) {
+      const r = await db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING").bind(nonce, expiresAt).run();
+      return r.meta.changes === 1;
+    },
+    async createEab(e) {
+      await db
+        .prepare("INSERT INTO acme_eab (kid, binding, principal_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(e.kid, JSON.stringify(e.binding), e.binding.kind === "token" ? e.binding.name : e.binding.policy, e.created_at, e.expires_at)
+        .run();
+    },
+    async eab(kid) {
+      const r = await db.prepare("SELECT kid, binding, created_at, expires_at, spent_at, account_id FROM acme_eab WHERE kid = ?").bind(kid).first<Omit<AcmeEabRecord, "binding"> & { binding: string }>();
+      return r ? { ...r, binding: JSON.parse(r.binding) as AcmeEabRecord["binding"] } : null;
+    },
+    async createAccount(a, now) {
+      const subject = a.binding.kind === "oidc" ? a.binding.subject : null;
+      const name = a.binding.kind === "token" ? a.binding.name : a.binding.policy;
+      try {
+        const [, insert] = await db.batch([
+          // RFC 8555 §7.3.4 one-time use: the kid is spent only if unspent and unexpired, in the transaction that creates the account.
+          db.prepare("UPDATE acme_eab SET spent_at = ?1, account_id = ?2 WHERE kid = ?3 AND spent_at IS NULL AND expires_at > ?1").bind(now, a.id, a.eab_kid),
+          db
+            .prepare(
+              `INSERT INTO acme_accounts (id, thumbprint, jwk, status, contact, binding, principal_name, principal_subject, eab_kid, created_at, expires_at)
+               SELECT ?1, ?2, ?3, 'valid', ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM acme_eab WHERE kid = ?8 AND account_id = ?1)`,
+            )
+            .bind(a.id, a.thumbprint, JSON.stringify(a.jwk), JSON.stringify(a.contact), JSON.stringify(a.binding), name, subject, a.eab_kid, a.created_at, a.expires_at),
+        ]);
+        return insert!.meta.changes === 1 ? "created" : "eab_unusable";
+      } catch (e) {
+        if (isUnique(e, "thumbprint")) return "key_taken";
+        throw e;
+      }
+    },
+    async account(id) {
+      const r = await db.prepare("SELECT * FROM acme_accounts WHERE id = ?").bind(id).first<AccountRow>();
+      return r ? toAccount(r) : null;
+    },
+    async accountByThumbprint(thumbprint) {
+      const r = await db.prepare("SELECT * FROM acme_accounts WHERE thumbprint = ?").bind(thumbprint).first<AccountRow>();
+      return r ? toAccount(r) : null;
+    },
+    async setContact(id, contact) {
+      await db.prepare("UPDATE acme_accounts SET contact = ? WHERE id = ? AND status = 'valid'").bind(JSON.stringify(contact), id).run();
+    },
+    async deactivateAccount(id, at) {
+      const r = await db.prepare("UPDATE acme_accounts SET status = 'deactivated', deactivated_at = ? WHERE id = ? AND status = 'valid'").bind(at, id).run();
+      return r.meta.changes === 1;
+    },
+    async changeKey(id, oldThumbprint, thumbprint, jwk) {
+      try {
+        const r = await db
+          .prepare("UPDATE acme_accounts SET thumbprint = ?, jwk = ? WHERE id = ? AND thumbprint = ? AND status = 'valid'")
+          .bind(thumbprint, JSON.stringify(jwk), id, oldThumbprint)
+          .run();
+        return r.meta.changes === 1 ? "changed" : "stale";
+      } catch (e) {
+        if (isUnique(e, "thumbprint")) return "key_taken";
+        throw e;
+      }
+    },
+    async listAccounts(limit, after) {
+      const r = after
+        ? await db.prepare("SELECT * FROM acme_accounts WHERE (created_at < ?1 OR (created_at = ?1 AND id < ?2)) ORDER BY created_at DESC, id DESC LIMIT ?3").bind(after.created_at, after.id, limit).all<AccountRow>()
+        : await db.prepare("SELECT * FROM acme_accounts ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).all<AccountRow>();
+      return r.results.map(toAccount);
+    },
+    async createOrder(o, authorizations) {
+      await db.batch([
+        db
+          .prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, not_before, not_after, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(o.id, o.account_id, o.status, JSON.stringify(o.identifiers), o.not_before, o.not_after, o.expires_at, o.created_at),
+        db
+          .prepare(
+            `INSERT INTO acme_authorizations (id, order_id, account_id, identifier_type, identifier_value, wildcard, status, expires_at)
+             SELECT value ->> 'id', value ->> 'order_id', value ->> 'account_id', value ->> 'type', value ->> 'value', value ->> 'wildcard', value ->> 'status', value ->> 'expires_at' FROM json_each(?)`,
+          )
+          .bind(
+            JSON.stringify(
+              authorizations.map((a) => ({ id: a.id, order_id: a.order_id, account_id: a.account_id, type: a.identifier.type, value: a.identifier.value, wildcard: a.wildcard ? 1 : 0, status: a.status, expires_at: a.expires_at })),
+            ),
+          ),
+      ]);
+    },
+    async order(id) {
+      const r = await db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(id).first<OrderRow>();
+      return r ? toOrder(r) : null;
+    },
+    async ordersOf(accountId, limit) {
+      const r = await db.prepare("SELECT id FROM acme_orders WHERE account_id = ? ORDER BY created_at DESC LIMIT ?").bind(accountId, limit).all<{ id: string }>();
+      return r.results.map((row) => row.id);
+    },
+    async authorizationsOf(orderId) {
+      const r = await db.prepare("SELECT * FROM acme_authorizations WHERE order_id = ? ORDER BY rowid").bind(orderId).all<AuthorizationRow>();
+      return r.results.map(toAuthorization);
+    },
+    async authorization(id) {
+      const r = await db.prepare("SELECT * FROM acme_authorizations WHERE id = ?").bind(id).first<AuthorizationRow>();
+      return r ? toAuthorization(r) : null;
+    },
+    async deactivateAuthorization(id) {
+      await db.prepare("UPDATE acme_authorizations SET status = 'deactivated' WHERE id = ?").bind(id).run();
+    },
+    async claimOrder(id, now) {
+      const r = await db
+        .prepare(
+          `UPDATE acme_orders SET status = 'processing' WHERE id = ?1 AND status = 'ready' AND expires_at > ?2
+             AND NOT EXISTS (SELECT 1 FROM acme_authorizations WHERE order_id = ?1 AND (status <> 'valid' OR expires_at <= ?2))`,
+        )
+        .bind(id, now)
+        .run();
+      return r.meta.changes === 1;
+    },
+    async completeOrder(id, serial) {
+      await db.prepare("UPDATE acme_orders SET status = 'valid', certificate_serial = ? WHERE id = ? AND status = 'processing'").bind(serial, id).run();
+    },
+    async releaseOrder(id, status, error) {
+      await db.prepare("UPDATE acme_orders SET status = ?, error = ? WHERE id = ? AND status = 'processing'").bind(status, error, id).run();
+    },
+    async purgeExpired(now) {
+      await db.batch([
+        db.prepare("DELETE FROM acme_nonces WHERE expires_at <= ?").bind(now),
+        // Spent kids stay: they name the account they created. Unspent ones are dead after expiry.
+        db.prepare("DELETE FROM acme_eab WHERE spent_at IS NULL AND expires_at <= ?").bind(now),
+        db.prepare("DELETE FROM acme_authorizations WHERE order_id IN (SELECT id FROM acme_orders WHERE expires_at <= ? AND status <> 'valid')").bind(now),
+        db.prepare("DELETE FROM acme_orders WHERE expires_at <= ? AND status <> 'valid'").bind(now),
+      ]);
+    },
+  };
+}
