@@ -191,6 +191,36 @@ async function ledger(serial: string): Promise<LedgerRecord> {
   return (await res.json()) as LedgerRecord;
 }
 
+interface AccountSummary {
+  id: string;
+  url: string;
+  status: string;
+  principal: string;
+  principal_kind: string;
+}
+
+/** edgeca's view of the ACME account at `url` (GET /v1/acme/accounts, scope admin). */
+async function account(url: string): Promise<AccountSummary | undefined> {
+  const res = await fetch(`${worker!.url}/v1/acme/accounts`, { headers: { authorization: `Bearer ${worker!.authority.tokens.admin}` } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { accounts: AccountSummary[] }).accounts.find((a) => a.url === url);
+}
+
+/** The account URL a client saved: certbot's regr.json, lego's account.json. */
+function savedAccountUrl(dir: string, file: "regr.json" | "account.json"): string {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name === file) found.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  expect(found, `one ${file} under ${dir}`).toHaveLength(1);
+  const json = JSON.parse(readFileSync(found[0]!, "utf8")) as { uri?: string; registration?: { uri?: string } };
+  return json.uri ?? json.registration?.uri ?? "";
+}
+
 /** The ledger record under the EAB's principal (Pebble has no ledger: checked against edgeca only). */
 async function expectLedger(serial: string, shape: Partial<LedgerRecord>): Promise<void> {
   if (TARGET === "pebble") return;
@@ -210,6 +240,19 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     first = { serial: serialOf(join(live(), "cert.pem")), sha256: sha256(join(live(), "cert.pem")) };
     expect(s.restarts()).toEqual([{ args: ["restart", "kuma-cp"], cert: join(live(), "cert.pem"), sha256: first.sha256 }]);
     await expectLedger(first.serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    if (TARGET === "edgeca") {
+      // The account certbot registered is bound to the token that minted the EAB.
+      const url = savedAccountUrl(join(s.dir, "certbot", "config", "accounts"), "regr.json");
+      expect(await account(url)).toMatchObject({ status: "valid", principal: "zone-a-pipeline", principal_kind: "token" });
+    }
+  });
+
+  it("certbot-dry-run: the renewal path works (authorization deactivated, a new order) and leaves the certificate and kuma-cp alone", async () => {
+    const r = await runDoc("certbot-dry-run", s);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/all simulated renewals succeeded/);
+    expect(sha256(join(live(), "cert.pem"))).toBe(first.sha256);
+    expect(s.restarts()).toHaveLength(1);
   });
 
   it("certbot-renew-now: a new certificate with a new serial, the hook runs again with it", async () => {
@@ -227,7 +270,22 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     const r = await runDoc("certbot-revoke", s);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/successfully revoked/);
+    // Non-interactive revoke deletes the lineage, so the timer stops renewing it (docs/acme.md says so).
+    expect(existsSync(live())).toBe(false);
     await expectLedger(first.serial, { status: "revoked", revocation_reason: "keyCompromise" });
+  });
+
+  it.skipIf(TARGET !== "edgeca")("an operator deactivates the account (POST /v1/acme/accounts/{id}/deactivate): certbot-issue is refused with unauthorized", async () => {
+    const url = savedAccountUrl(join(s.dir, "certbot", "config", "accounts"), "regr.json");
+    const acct = (await account(url))!;
+    const res = await fetch(`${worker!.url}/v1/acme/accounts/${acct.id}/deactivate`, { method: "POST", headers: { authorization: `Bearer ${worker!.authority.tokens.admin}` } });
+    expect(res.status).toBe(200);
+    // certbot keeps its registered account and orders with it: the fresh EAB of the recipe goes unused.
+    const r = await runDoc("certbot-issue", s);
+    expect(r.status).not.toBe(0);
+    expect(readFileSync(join(s.dir, "certbot", "logs", "letsencrypt.log"), "utf8")).toMatch(/urn:ietf:params:acme:error:unauthorized :: .*deactivated/);
+    expect(existsSync(join(live(), "cert.pem"))).toBe(false);
+    expect(s.restarts()).toHaveLength(2);
   });
 });
 
@@ -245,6 +303,10 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
     current = { serial: serialOf(certFile()), sha256: sha256(certFile()) };
     expect(s.restarts()).toEqual([{ args: ["restart", "kuma-cp"], cert: certFile(), sha256: current.sha256 }]);
     await expectLedger(current.serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    if (TARGET === "edgeca") {
+      const url = savedAccountUrl(join(s.dir, "lego", "accounts"), "account.json");
+      expect(await account(url)).toMatchObject({ status: "valid", principal: "zone-a-pipeline", principal_kind: "token" });
+    }
   });
 
   it("lego-renew (the timer's command) leaves a certificate with more than 30 days alone: no order, no restart", async () => {
