@@ -65,7 +65,9 @@ async function loop(o: AcmeBenchOptions, once: (worker: number) => Promise<numbe
       while (performance.now() < deadline) {
         const start = performance.now();
         try {
-          requests += await once(w);
+          // Not `requests += await …`: that reads `requests` before the await, losing the other loops' counts.
+          const made = await once(w);
+          requests += made;
           latenciesMs.push(performance.now() - start);
         } catch (error) {
           errors++;
