@@ -28,7 +28,7 @@ try {
       await fc.assert(
         fc.asyncProperty(target.arbitrary, async (r) => {
           requests++;
-          const problem = await checkOne((req) => fetch(req), worker.url, worker.authority.tokens.admin, r, 10_000);
+          const problem = await checkOne((req) => fetch(req), worker.url, worker.authority.tokens.admin, r, 10_000, samples.acmeKey);
           if (problem) throw new Error(`${target.name}: ${r.method} ${r.path.slice(0, 200)} → ${problem}`);
         }),
         { seed: seed + round, numRuns: 50, endOnFailure: true },

@@ -3,6 +3,7 @@
  * worker. The contract tests validate every response against openapi.yaml;
  * scripts/capture-examples.ts records them as the document's examples.
  */
+import * as acme from "acme-client";
 import { x509 } from "../../src/pki/x509.ts";
 
 export interface ScenarioResult {
@@ -110,6 +111,19 @@ export async function runScenarios(base: string, tokens: Tokens): Promise<Scenar
   await call("verifyChain", "/v1/verify", { token: tokens.admin, body: { chain: fresh.chain, hostname: "other.example.com", roots: ca.body as string } });
   await call("verifyChain", "/v1/verify", { token: tokens.admin, body: { chain: "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n" } });
   await call("verifyChain", "/v1/verify", { token: tokens.reader, body: { chain: fresh.chain } });
+
+  // acme
+  const eab = (await call("createAcmeEab", "/v1/acme/eab", { token: tokens.zoneA, body: {} })).body as { kid: string; hmac_key: string; directory: string };
+  // An account made by a real ACME client, for the operator's list and deactivation.
+  const client = new acme.Client({ directoryUrl: eab.directory, accountKey: await acme.crypto.createPrivateEcdsaKey(), externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmac_key } });
+  await client.createAccount({ termsOfServiceAgreed: true, contact: ["mailto:ops@example.com"] });
+  const accountId = client.getAccountUrl().split("/").pop()!;
+  await call("createAcmeEab", "/v1/acme/eab", { token: tokens.reader, body: {} });
+  await call("listAcmeAccounts", "/v1/acme/accounts?limit=5", { token: tokens.admin });
+  await call("listAcmeAccounts", "/v1/acme/accounts?limit=0", { token: tokens.admin });
+  await call("listAcmeAccounts", "/v1/acme/accounts", { token: tokens.zoneA });
+  await call("deactivateAcmeAccount", `/v1/acme/accounts/${accountId}/deactivate`, { token: tokens.admin, body: {} });
+  await call("deactivateAcmeAccount", "/v1/acme/accounts/nope/deactivate", { token: tokens.admin, body: {} });
 
   await call("getHealth", "/healthz");
   await call("getMetrics", "/metrics", { token: tokens.admin });

@@ -5,7 +5,9 @@
  * problem+json 4xx with a known code; never a 5xx, never a hang.
  */
 import fc from "fast-check";
+import { exportJWK, FlattenedSign } from "jose";
 import { ERROR_TABLE } from "../../src/errors.ts";
+import { ACME_ERRORS, ACME_ERROR_PREFIX } from "../../src/pki/acme/problem.ts";
 import { createRootCa } from "../../src/pki/ca-certificate.ts";
 import { encodePem } from "../../src/pki/pem.ts";
 import { x509 } from "../../src/pki/x509.ts";
@@ -17,6 +19,8 @@ export type Send = (req: Request) => Promise<Response>;
 export interface Samples {
   certDer: Uint8Array;
   csrDer: Uint8Array;
+  /** An ES256 key that signs fuzzed ACME payloads for real, so the code past signature verification runs. */
+  acmeKey: { privateKey: CryptoKey; jwk: Record<string, unknown> };
 }
 
 export async function makeSamples(): Promise<Samples> {
@@ -29,7 +33,9 @@ export async function makeSamples(): Promise<Samples> {
     signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
     extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: "fuzz.example.com" }])],
   });
-  return { certDer: new Uint8Array(ca.certificate.rawData), csrDer: new Uint8Array(csr.rawData) };
+  const acme = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const { kty, crv, x, y } = await exportJWK(acme.publicKey);
+  return { certDer: new Uint8Array(ca.certificate.rawData), csrDer: new Uint8Array(csr.rawData), acmeKey: { privateKey: acme.privateKey, jwk: { kty, crv, x, y } } };
 }
 
 /** DER a hostile parser must survive: huge SEQUENCEs, indefinite lengths, absurd lengths, deep nesting. */
@@ -147,9 +153,106 @@ export function jwtBearer(issuers: readonly string[]): fc.Arbitrary<string> {
   );
 }
 
+/**
+ * An ACME JWS to build when sending: the protected header as fuzzed, with "$nonce" replaced by a
+ * fresh nonce of the server under test and "$url" by the request URL; `sign` signs the payload with
+ * the samples' key (its jwk in the header), otherwise payload and signature are sent as given.
+ */
+export interface JwsSpec {
+  header: Record<string, unknown>;
+  payload: unknown;
+  signature?: string;
+  sign: boolean;
+}
+
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  body?: string;
+  auth: boolean;
+  bearer?: string;
+  contentType?: string;
+  jws?: JwsSpec;
+}
+
 export interface Target {
   name: string;
-  arbitrary: fc.Arbitrary<{ method: string; path: string; body?: string; auth: boolean; bearer?: string }>;
+  arbitrary: fc.Arbitrary<FuzzRequest>;
+}
+
+const ACME_POST_PATHS = ["/acme/new-account", "/acme/new-order", "/acme/revoke-cert", "/acme/key-change", "/acme/order/x/finalize", "/acme/account/x", "/acme/authz/x", "/acme/cert/x"] as const;
+
+/** Protected headers of every shape: algs (none, MAC, asymmetric, junk), nonce and url right or wrong, kid/jwk junk. */
+function acmeHeader(): fc.Arbitrary<Record<string, unknown>> {
+  const jwk = fc.oneof(
+    fc.record({ kty: fc.constantFrom("EC", "RSA", "OKP", "oct", ""), crv: fc.constantFrom("P-256", "P-384", "Ed25519", "X25519", "P-521"), x: fc.base64String({ maxLength: 90 }), y: fc.base64String({ maxLength: 90 }), n: fc.base64String({ maxLength: 400 }), e: fc.constantFrom("AQAB", "Aw", ""), d: fc.base64String({ maxLength: 10 }) }, { requiredKeys: [] }),
+    jsonValue,
+  );
+  return fc.record(
+    {
+      alg: fc.oneof(fc.constantFrom("ES256", "ES384", "RS256", "EdDSA", "none", "HS256", "HS512", "PS256", ""), jsonValue),
+      nonce: fc.oneof(fc.constant("$nonce"), fc.string({ maxLength: 80 }), jsonValue),
+      url: fc.oneof(fc.constant("$url"), fc.webUrl(), jsonValue),
+      kid: fc.oneof(fc.constantFrom("http://edgeca.test/acme/account/x", "http://edgeca.test/acme/account/"), fc.string({ maxLength: 100 }), jsonValue),
+      jwk,
+      crit: jsonValue,
+      b64: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  );
+}
+
+/** Payloads for every ACME resource, hostile members included (EAB objects, identifiers, CSRs, certificates, inner JWS). */
+function acmePayload(samples: Samples): fc.Arbitrary<unknown> {
+  const b64 = (d: Uint8Array) => btoa(String.fromCharCode(...d)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const innerJws = fc.record({ protected: fc.oneof(fc.base64String({ maxLength: 200 }), acmeHeader().map((h) => b64(new TextEncoder().encode(JSON.stringify(h))))), payload: fc.oneof(fc.base64String({ maxLength: 200 }), jsonValue), signature: fc.base64String({ maxLength: 200 }), header: fc.option(jsonValue, { nil: undefined }) }, { requiredKeys: [] });
+  return fc.oneof(
+    fc.constant(""),
+    fc.record(
+      {
+        termsOfServiceAgreed: fc.oneof(fc.boolean(), jsonValue),
+        contact: fc.oneof(fc.array(fc.oneof(fc.constant("mailto:a@example.com"), fc.string({ maxLength: 60 })), { maxLength: 12 }), jsonValue),
+        onlyReturnExisting: fc.oneof(fc.boolean(), jsonValue),
+        externalAccountBinding: fc.oneof(innerJws, jsonValue),
+        identifiers: fc.oneof(fc.array(fc.record({ type: fc.oneof(fc.constantFrom("dns", "ip", "email"), jsonValue), value: fc.oneof(nameish, jsonValue) }), { maxLength: 110 }), jsonValue),
+        notBefore: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), jsonValue),
+        notAfter: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string({ maxLength: 30 }), jsonValue),
+        csr: fc.oneof(mutate(samples.csrDer).map(b64), fc.string({ maxLength: 100 }), jsonValue),
+        certificate: fc.oneof(mutate(samples.certDer).map(b64), fc.string({ maxLength: 100 }), jsonValue),
+        reason: fc.oneof(fc.integer({ min: -2, max: 12 }), jsonValue),
+        status: fc.oneof(fc.constantFrom("deactivated", "valid", "revoked"), jsonValue),
+        account: fc.oneof(fc.webUrl(), jsonValue),
+        oldKey: jsonValue,
+      },
+      { requiredKeys: [] },
+    ),
+    innerJws,
+    jsonValue,
+  );
+}
+
+function acmeTargets(samples: Samples): Target[] {
+  const path = fc.constantFrom(...ACME_POST_PATHS);
+  const type = fc.constantFrom("application/jose+json", "application/jose+json; charset=utf-8", "application/json", "");
+  return [
+    {
+      name: "ACME JWS bodies",
+      arbitrary: fc
+        .tuple(path, acmeHeader(), acmePayload(samples), fc.base64String({ maxLength: 200 }), type)
+        .map(([p, header, payload, signature, contentType]) => ({ method: "POST", path: p, auth: false, contentType: contentType || "application/jose+json", jws: { header, payload, signature: signature.replace(/=+$/, ""), sign: false } })),
+    },
+    {
+      name: "ACME bodies that are not JWS",
+      arbitrary: fc.tuple(path, issueBody()).map(([p, body]) => ({ method: "POST", path: p, body, auth: false, contentType: "application/jose+json" })),
+    },
+    {
+      name: "ACME payloads signed for real",
+      arbitrary: fc
+        .tuple(fc.constantFrom("/acme/new-account", "/acme/revoke-cert", "/acme/new-order"), acmePayload(samples), fc.constantFrom("$nonce", "stale"))
+        .map(([p, payload, nonce]) => ({ method: "POST", path: p, auth: false, contentType: "application/jose+json", jws: { header: { alg: "ES256", nonce, url: "$url", jwk: samples.acmeKey.jwk }, payload, sign: true } })),
+    },
+    { name: "ACME GET and HEAD", arbitrary: fc.tuple(fc.constantFrom("GET", "HEAD", "PUT", "DELETE"), fc.constantFrom("/acme/directory", "/acme/new-nonce", "/acme/renewal-info/x", "/acme/order/x", "/acme/", "/acme/x/y")).map(([method, p]) => ({ method, path: p, auth: false })) },
+  ];
 }
 
 export function targets(samples: Samples): Target[] {
@@ -189,19 +292,36 @@ export function targets(samples: Samples): Target[] {
         .tuple(fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "POST", "OPTIONS"), fc.webPath(), fc.boolean())
         .map(([method, path, auth]) => ({ method, path: path || "/", auth, ...(method === "GET" || method === "OPTIONS" ? {} : { body: "{}" }) })),
     },
+    ...acmeTargets(samples),
   ];
 }
 
 const KNOWN_CODES = new Set(Object.keys(ERROR_TABLE));
 
+const b64urlText = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** The JWS body of a spec, with a fresh nonce fetched from the server under test where it asks for one. */
+async function buildJws(send: Send, base: string, path: string, spec: JwsSpec, key: Samples["acmeKey"] | undefined): Promise<string> {
+  const header = { ...spec.header };
+  if (header["nonce"] === "$nonce") header["nonce"] = (await send(new Request(`${base}/acme/new-nonce`, { method: "HEAD" }))).headers.get("Replay-Nonce") ?? "";
+  if (header["url"] === "$url") header["url"] = base + path;
+  const payload = spec.payload === "" ? "" : JSON.stringify(spec.payload);
+  if (spec.sign && key) {
+    return JSON.stringify(await new FlattenedSign(new TextEncoder().encode(payload)).setProtectedHeader(header as never).sign(key.privateKey));
+  }
+  return JSON.stringify({ protected: b64urlText(JSON.stringify(header)), payload: b64urlText(payload), signature: spec.signature ?? "" });
+}
+
 /** Sends one request and returns a description of what is wrong with the answer, or null. */
-export async function checkOne(send: Send, base: string, token: string, r: { method: string; path: string; body?: string; auth: boolean; bearer?: string }, maxMs: number): Promise<string | null> {
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
+export async function checkOne(send: Send, base: string, token: string, r: FuzzRequest, maxMs: number, acmeKey?: Samples["acmeKey"]): Promise<string | null> {
+  const headers: Record<string, string> = { "Content-Type": r.contentType ?? "application/json" };
   if (r.auth) headers["Authorization"] = `Bearer ${r.bearer ?? token}`;
+  const path = r.path.startsWith("/") ? r.path : `/${r.path}`;
   const started = Date.now();
   let res: Response;
   try {
-    res = await send(new Request(base + (r.path.startsWith("/") ? r.path : `/${r.path}`), { method: r.method, headers, body: r.body ?? null }));
+    const body = r.jws ? await buildJws(send, base, path, r.jws, acmeKey) : (r.body ?? null);
+    res = await send(new Request(base + path, { method: r.method, headers, body: r.method === "GET" || r.method === "HEAD" ? null : body }));
   } catch (e) {
     return `threw: ${e instanceof Error ? e.message : String(e)}`;
   }
@@ -211,12 +331,22 @@ export async function checkOne(send: Send, base: string, token: string, r: { met
   if (res.status >= 500) return `answered ${res.status}: ${text.slice(0, 300)}`;
   if (res.status >= 400) {
     if (!res.headers.get("Content-Type")?.startsWith("application/problem+json")) return `a ${res.status} that is not problem+json`;
-    let code: unknown;
+    // A HEAD answer has no body to read (RFC 9110 §9.3.2).
+    if (r.method === "HEAD") return null;
+    let doc: { code?: unknown; type?: unknown };
     try {
-      code = (JSON.parse(text) as { code?: unknown }).code;
+      doc = JSON.parse(text) as { code?: unknown; type?: unknown };
     } catch {
       return `a ${res.status} whose body is not JSON`;
     }
+    // ACME answers with RFC 8555 problem types (and a fresh nonce for the client's retry).
+    if (new URL(base + path).pathname.startsWith("/acme/")) {
+      const type = typeof doc.type === "string" && doc.type.startsWith(ACME_ERROR_PREFIX) ? doc.type.slice(ACME_ERROR_PREFIX.length) : "";
+      if (!Object.hasOwn(ACME_ERRORS, type)) return `unknown ACME problem type ${String(doc.type)}`;
+      if (!res.headers.get("Replay-Nonce")) return "an ACME problem without Replay-Nonce";
+      return null;
+    }
+    const code = doc.code;
     if (typeof code !== "string" || !KNOWN_CODES.has(code)) return `unknown problem code ${String(code)}`;
   }
   return null;

@@ -31,6 +31,9 @@ describe("openapi.yaml", () => {
       "GET /v1/audit": "admin",
       "GET /healthz": "public",
       "GET /metrics": "metrics",
+      "POST /v1/acme/eab": "sign",
+      "GET /v1/acme/accounts": "admin",
+      "POST /v1/acme/accounts/{id}/deactivate": "admin",
     });
   });
 

@@ -29,7 +29,7 @@ describe("hostile input never gets a 5xx, a non-problem error or a hang", () => 
       await fc.assert(
         fc.asyncProperty(target.arbitrary, async (r) => {
           const send = async (req: Request) => (r.bearer !== undefined ? worker.fetch(req as never, withTrust) : exports.default.fetch(req));
-          const problem = await checkOne(send, "http://edgeca.test", tokens.admin, r, 5_000);
+          const problem = await checkOne(send, "http://edgeca.test", tokens.admin, r, 5_000, samples.acmeKey);
           expect(problem, `${target.name}: ${r.method} ${r.path.slice(0, 120)}`).toBeNull();
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },

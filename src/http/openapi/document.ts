@@ -11,7 +11,7 @@ import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
 import { MAX_PAGE, RevokeBody } from "../routes/ledger.ts";
 import { VerifyBody } from "../routes/verify.ts";
 import { IssueCertificateBody, SignCsrBody } from "../schemas.ts";
-import { AuditList, CaStatus, CertificateList, CertificateRecord, Health, IssuedCertificate, Problem, TrustBundleJson, VerifyReport } from "./responses.ts";
+import { AcmeAccount, AcmeAccountList, AcmeEab, AuditList, CaStatus, CertificateList, CertificateRecord, Health, IssuedCertificate, Problem, TrustBundleJson, VerifyReport } from "./responses.ts";
 
 /** Examples keyed by operationId, then "status media-type" (see scripts/capture-examples.ts). */
 export type CapturedExamples = Record<string, Record<string, unknown>>;
@@ -308,6 +308,47 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
     responses: { 200: { description: "Healthy", content: { "application/json": { schema: Health } } }, ...problems(500, 503) },
   });
 
+  registry.registerPath({
+    method: "post",
+    path: "/v1/acme/eab",
+    operationId: "createAcmeEab",
+    tags: ["acme"],
+    summary: "A one-time ACME External Account Binding credential bound to the caller",
+    description:
+      "RFC 8555 §7.3.4 credentials for the ACME server at `/acme/directory`. The account created with them acts for the caller: an API token by its name " +
+      "and hash (rotating the token ends the account), or an OIDC trust policy with `\"acme\": true` and the caller's sub (the account expires after ACME_OIDC_ACCOUNT_TTL). " +
+      "Its orders are authorized by the caller's current policy, without challenges. The kid is spent when an account binds it, and expires unused after ACME_EAB_TTL. " +
+      "The ACME resources themselves are RFC 8555's and not described here.",
+    security: bearer("sign"),
+    responses: {
+      201: { description: "The credential", headers: z.object({ "Cache-Control": z.literal("no-store") }), content: { "application/json": { schema: AcmeEab } } },
+      ...authProblems(),
+      ...serverProblems(),
+    },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/v1/acme/accounts",
+    operationId: "listAcmeAccounts",
+    tags: ["acme"],
+    summary: "ACME accounts, newest first, with the principal each acts for",
+    security: bearer("admin"),
+    request: { query: z.object({ limit: z.coerce.number().int().min(1).optional().meta({ description: "At most 500 (default 100)" }) }) },
+    responses: { 200: { description: "The accounts", content: { "application/json": { schema: AcmeAccountList } } }, ...problems(400), ...authProblems(), ...serverProblems() },
+  });
+
+  registry.registerPath({
+    method: "post",
+    path: "/v1/acme/accounts/{id}/deactivate",
+    operationId: "deactivateAcmeAccount",
+    tags: ["acme"],
+    summary: "Deactivate an ACME account: its requests are refused with unauthorized from now on",
+    security: bearer("admin"),
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: { description: "The account, deactivated", content: { "application/json": { schema: AcmeAccount } } }, ...problems(404), ...authProblems(), ...serverProblems() },
+  });
+
   const generator = new OpenApiGeneratorV31(registry.definitions);
   const doc = generator.generateDocument({
     openapi: "3.1.0",
@@ -325,6 +366,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}) {
       { name: "trust", description: "Trust bundle and CRL" },
       { name: "verify", description: "Chain validation" },
       { name: "service", description: "Health and metrics" },
+      { name: "acme", description: "ACME (RFC 8555) External Account Binding credentials and accounts; the ACME server itself is at /acme/directory" },
     ],
   });
   attachExamples(doc as unknown as DocumentShape, examples);

@@ -83,6 +83,7 @@ export const CertificateRecord = z
     revocation_reason: z.enum(Object.keys(REVOCATION_REASONS) as [string, ...string[]]).nullable(),
     renewed_by: Hex.nullable().meta({ description: "The serial of the later certificate with the same names and usage that renewed this one; it stays valid until it expires" }),
     renewed_at: Time.nullable().meta({ description: "When that renewal was recorded" }),
+    acme_account_id: z.string().nullable().optional().meta({ description: "The ACME account that obtained it (RFC 8555 finalize); null for the /v1 API" }),
     certificate: Pem.optional().meta({ description: "the leaf PEM (on GET by serial)" }),
   })
   .strict()
@@ -225,3 +226,32 @@ export const CaStatus = z
   })
   .strict()
   .meta({ id: "CaStatus" });
+
+export const AcmeEab = z
+  .object({
+    kid: z.string().meta({ description: "The EAB key identifier (certbot --eab-kid, lego --kid, cert-manager keyID)" }),
+    hmac_key: z.string().regex(/^[A-Za-z0-9_-]{43,}$/).meta({ description: "The EAB HMAC key: 32 bytes, unpadded base64url (certbot --eab-hmac-key, lego --hmac, cert-manager's Secret). Shown once; never stored" }),
+    directory: z.string().meta({ format: "uri", description: "The ACME directory URL" }),
+    expires_at: Time.meta({ description: "Unused credentials expire (ACME_EAB_TTL); a used one is spent" }),
+  })
+  .strict()
+  .meta({ id: "AcmeEab" });
+
+export const AcmeAccount = z
+  .object({
+    id: z.string(),
+    url: z.string().meta({ format: "uri", description: "The ACME account URL (the kid of its requests)" }),
+    status: z.enum(["valid", "deactivated"]),
+    principal: z.string().meta({ description: "The API token's or OIDC trust policy's name the account acts for" }),
+    principal_kind: z.enum(["token", "oidc"]),
+    principal_subject: z.string().nullable().meta({ description: "The OIDC caller's sub; null for API tokens" }),
+    contact: z.array(z.string()),
+    eab_kid: z.string(),
+    created_at: Time,
+    expires_at: Time.nullable().meta({ description: "OIDC-bound accounts expire (ACME_OIDC_ACCOUNT_TTL); null for API tokens" }),
+    deactivated_at: Time.nullable(),
+  })
+  .strict()
+  .meta({ id: "AcmeAccount" });
+
+export const AcmeAccountList = z.object({ accounts: z.array(AcmeAccount) }).strict().meta({ id: "AcmeAccountList" });

@@ -56,6 +56,7 @@ function recordJson(r: CertificateRecord, now: Date, withPem: boolean) {
     revocation_reason: r.revocation_reason,
     renewed_by: r.renewed_by,
     renewed_at: r.renewed_at,
+    acme_account_id: r.acme_account_id ?? null,
     ...(withPem ? { certificate: r.pem } : {}),
   };
 }

@@ -1,0 +1,506 @@
+/**
+ * The ACME server (RFC 8555) inside workerd with JWS crafted by jose: the
+ * resources and their headers, and the negative matrix of issue 19 — nonces,
+ * url, kid/jwk, accounts, another account's resources, every External
+ * Account Binding check (§7.3.4), policy refusals, CSR rules, finalize once,
+ * principals removed or rotated, OIDC-bound expiry, algorithms.
+ */
+import { env } from "cloudflare:workers";
+import worker from "../../src/index.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Env } from "../../src/config.ts";
+import { mintNonce } from "../../src/pki/acme/nonce.ts";
+import { deriveAcmeKeys } from "../../src/pki/acme/secrets.ts";
+import { fromBase64 } from "../../src/pki/bytes.ts";
+import {
+  accountKey,
+  acmePost,
+  BASE,
+  createEab,
+  csrFor,
+  direct,
+  dns,
+  eabJws,
+  expectAcmeProblem,
+  freshNonce,
+  JOSE,
+  newOrder,
+  pathOf,
+  postJws,
+  rawRs256Jws,
+  register,
+  signJws,
+  withEnv,
+  type Account,
+} from "./acme-helpers.ts";
+import { call, expectProblem, tokens } from "./helpers.ts";
+import { inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
+
+const SECOND = 1000;
+
+async function finalize(account: Account, orderUrl: string, names: string[], o: { cn?: string; keys?: CryptoKeyPair } = {}): Promise<Response> {
+  const { csr } = await csrFor(names, o);
+  return acmePost(account.key, `${pathOf(orderUrl)}/finalize`, { csr }, { kid: account.url });
+}
+
+async function issue(account: Account, names: string[]): Promise<{ orderUrl: string; certUrl: string; chain: string }> {
+  const { url } = await newOrder(account, dns(...names));
+  const res = await finalize(account, url, names);
+  expect(res.status, await res.clone().text()).toBe(200);
+  const order = (await res.json()) as { certificate: string };
+  const cert = await acmePost(account.key, pathOf(order.certificate), "", { kid: account.url });
+  return { orderUrl: url, certUrl: order.certificate, chain: await cert.text() };
+}
+
+function derOf(pem: string): string {
+  const b64 = pem.split("-----")[2]!.replace(/\s+/g, "");
+  return b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+describe("directory and nonces", () => {
+  it("serves the directory with externalAccountRequired and renewalInfo, a nonce and the index link", async () => {
+    const res = await call("/acme/directory");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      newNonce: `${BASE}/acme/new-nonce`,
+      newAccount: `${BASE}/acme/new-account`,
+      newOrder: `${BASE}/acme/new-order`,
+      revokeCert: `${BASE}/acme/revoke-cert`,
+      keyChange: `${BASE}/acme/key-change`,
+      renewalInfo: `${BASE}/acme/renewal-info`,
+      meta: { externalAccountRequired: true, website: `${BASE}/docs` },
+    });
+    expect(res.headers.get("Replay-Nonce")).toMatch(/^[A-Za-z0-9_-]{54}$/);
+    expect(res.headers.get("Link")).toBe(`<${BASE}/acme/directory>;rel="index"`);
+  });
+
+  it("answers newNonce with HEAD 200 and GET 204, no-store (RFC 8555 §7.2)", async () => {
+    const head = await call("/acme/new-nonce", { method: "HEAD" });
+    const get = await call("/acme/new-nonce");
+    expect([head.status, get.status]).toEqual([200, 204]);
+    for (const r of [head, get]) expect([r.headers.get("Cache-Control"), !!r.headers.get("Replay-Nonce")]).toEqual(["no-store", true]);
+    expect(head.headers.get("Replay-Nonce")).not.toBe(get.headers.get("Replay-Nonce"));
+  });
+
+  it("uses PUBLIC_URL for every URL and the JWS url check", async () => {
+    const t = withEnv({ PUBLIC_URL: "https://ca.example.com" });
+    const dir = (await (await t("/acme/directory", {})).json()) as { newAccount: string };
+    expect(dir.newAccount).toBe("https://ca.example.com/acme/new-account");
+    const key = await accountKey();
+    const wrong = await postJws("/acme/new-account", await signJws(key, "/acme/new-account", {}, {}, t), t);
+    // The worker sees http://edgeca.test, but the JWS must name the public URL.
+    expect((await expectAcmeProblem(wrong, 403, "unauthorized", "https://ca.example.com")).detail).toMatch(/https:\/\/ca\.example\.com\/acme\/new-account/);
+    const right = await postJws("/acme/new-account", await signJws(key, "/acme/new-account", { onlyReturnExisting: true }, { url: "https://ca.example.com/acme/new-account" }, t), t);
+    const p = await right.json();
+    expect(p).toMatchObject({ type: "urn:ietf:params:acme:error:accountDoesNotExist" });
+  });
+
+  it("refuses a replayed nonce with badNonce and a fresh Replay-Nonce, which then works", async () => {
+    const account = await register();
+    const nonce = await freshNonce();
+    const body = await signJws(account.key, pathOf(account.url), "", { kid: account.url, nonce });
+    expect((await postJws(pathOf(account.url), body)).status).toBe(200);
+    const replay = await postJws(pathOf(account.url), body);
+    const fresh = replay.headers.get("Replay-Nonce")!;
+    expect((await expectAcmeProblem(replay, 400, "badNonce")).detail).toMatch(/already used/);
+    expect((await acmePost(account.key, pathOf(account.url), "", { kid: account.url, nonce: fresh })).status).toBe(200);
+  });
+
+  it("refuses a nonce it did not issue, an expired one, and a missing one", async () => {
+    const account = await register();
+    const keys = await deriveAcmeKeys(fromBase64(env.STORE_KEY!));
+    const expired = await mintNonce(keys.nonce, Date.now() - 31 * 60 * SECOND);
+    const otherKeys = await deriveAcmeKeys(crypto.getRandomValues(new Uint8Array(32)));
+    const foreign = await mintNonce(otherKeys.nonce, Date.now());
+    expect((await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url, nonce: expired }), 400, "badNonce")).detail).toMatch(/expired/);
+    expect((await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url, nonce: foreign }), 400, "badNonce")).detail).toMatch(/not issued/);
+    await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url, nonce: null }), 400, "badNonce");
+  });
+});
+
+describe("JWS rules (RFC 8555 §6.2)", () => {
+  it("refuses a url that is not the request URL", async () => {
+    const key = await accountKey();
+    await expectAcmeProblem(await acmePost(key, "/acme/new-account", {}, { url: `${BASE}/acme/new-order` }), 403, "unauthorized");
+  });
+
+  it("refuses kid on newAccount, jwk on newOrder, and both at once", async () => {
+    const account = await register();
+    await expectAcmeProblem(await acmePost(account.key, "/acme/new-account", {}, { kid: account.url }), 400, "malformed");
+    await expectAcmeProblem(await acmePost(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }), 400, "malformed");
+    await expectAcmeProblem(await acmePost(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: account.url, header: { jwk: account.key.jwk } }), 400, "malformed");
+  });
+
+  it.each(["none", "HS256", "RS384", "ES512"])("refuses alg %s outside EAB with badSignatureAlgorithm listing the accepted ones", async (alg) => {
+    const key = await accountKey();
+    const nonce = await freshNonce();
+    const header = { alg, nonce, url: `${BASE}/acme/new-account`, jwk: key.jwk };
+    const b64 = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const body = JSON.stringify({ protected: b64(JSON.stringify(header)), payload: b64("{}"), signature: alg === "none" ? "" : b64("not a signature") });
+    const p = await expectAcmeProblem(await postJws("/acme/new-account", body), 400, "badSignatureAlgorithm");
+    expect(p["algorithms"]).toEqual(["RS256", "ES256", "ES384", "EdDSA"]);
+  });
+
+  it("refuses an RSA account key under 2048 bits, a bad signature, the wrong Content-Type and an unprotected header", async () => {
+    const small = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const jwk = (await crypto.subtle.exportKey("jwk", small.publicKey)) as JsonWebKey;
+    const header = { alg: "RS256", nonce: await freshNonce(), url: `${BASE}/acme/new-account`, jwk: { kty: "RSA", n: jwk.n!, e: jwk.e! } };
+    expect((await expectAcmeProblem(await postJws("/acme/new-account", await rawRs256Jws(small.privateKey, header, {})), 400, "badPublicKey")).detail).toMatch(/2048/);
+
+    const good = await accountKey();
+    const body = JSON.parse(await signJws(good, "/acme/new-account", { onlyReturnExisting: true })) as Record<string, string>;
+    await expectAcmeProblem(await postJws("/acme/new-account", JSON.stringify({ ...body, signature: body.signature!.slice(0, -4) + "AAAA" })), 400, "malformed");
+    await expectAcmeProblem(await postJws("/acme/new-account", JSON.stringify({ ...body, header: { kid: "x" } })), 400, "malformed");
+    await expectAcmeProblem(await postJws("/acme/new-account", await signJws(good, "/acme/new-account", {}), direct, "application/json"), 415, "malformed");
+  });
+
+  it("refuses a body over the size limit", async () => {
+    const res = await direct("/acme/new-account", { method: "POST", rawBody: "x".repeat(70_000), headers: { "Content-Type": JOSE } });
+    await expectAcmeProblem(res, 413, "malformed");
+  });
+
+  it("accepts RS256, ES384 and EdDSA account keys", async () => {
+    for (const alg of ["RS256", "ES384", "EdDSA"] as const) {
+      const account = await register(tokens.zoneA, direct, alg);
+      expect((await acmePost(account.key, pathOf(account.url), "", { kid: account.url })).status, alg).toBe(200);
+    }
+  });
+});
+
+describe("External Account Binding (RFC 8555 §7.3.4)", () => {
+  it("issues one-time credentials: unpadded base64url key of 32 bytes, a kid, the directory and an expiry", async () => {
+    const eab = await createEab();
+    expect(eab.hmac_key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(eab.directory).toBe(`${BASE}/acme/directory`);
+    expect(Date.parse(eab.expires_at) - Date.now()).toBeGreaterThan(23 * 3600 * SECOND);
+    await expectProblem(await call("/v1/acme/eab", { method: "POST", token: tokens.reader }), 403, "insufficient_scope");
+    await expectProblem(await call("/v1/acme/eab", { method: "POST" }), 401, "unauthorized");
+  });
+
+  it("requires an EAB on newAccount", async () => {
+    const key = await accountKey();
+    await expectAcmeProblem(await acmePost(key, "/acme/new-account", { termsOfServiceAgreed: true }), 403, "externalAccountRequired");
+  });
+
+  it("spends the kid: a second account with it is refused", async () => {
+    const account = await register();
+    const other = await accountKey();
+    const res = await acmePost(other, "/acme/new-account", { externalAccountBinding: await eabJws(account.eab, other) });
+    expect((await expectAcmeProblem(res, 403, "unauthorized")).detail).toMatch(/already used/);
+  });
+
+  it("refuses an expired kid", async () => {
+    const eab = await createEab();
+    await env.DB!.prepare("UPDATE acme_eab SET expires_at = ? WHERE kid = ?").bind(new Date(Date.now() - SECOND).toISOString(), eab.kid).run();
+    const key = await accountKey();
+    expect((await expectAcmeProblem(await acmePost(key, "/acme/new-account", { externalAccountBinding: await eabJws(eab, key) }), 403, "unauthorized")).detail).toMatch(/expired/);
+  });
+
+  it("refuses a wrong MAC, a nonce, another inner url, a payload that is not the outer key, a jwk-signed EAB and an unknown kid", async () => {
+    const eab = await createEab();
+    const key = await accountKey();
+    const other = await accountKey();
+    const cases: [unknown, number, string, RegExp][] = [
+      [await eabJws(eab, key, { hmacKey: crypto.getRandomValues(new Uint8Array(32)) }), 403, "unauthorized", /MAC/],
+      [await eabJws(eab, key, { header: { nonce: await freshNonce() } }), 400, "malformed", /nonce/],
+      [await eabJws(eab, key, { header: { url: `${BASE}/acme/new-order` } }), 403, "unauthorized", /url/],
+      [await eabJws(eab, key, { payload: other.jwk }), 403, "unauthorized", /payload/],
+      [JSON.parse(await signJws(key, "/acme/new-account", key.jwk, { nonce: null, header: { kid: eab.kid, jwk: undefined } })), 400, "malformed", /MAC algorithm/],
+      [await eabJws({ kid: "no-such-kid", hmac_key: eab.hmac_key }, key), 403, "unauthorized", /unknown kid/],
+    ];
+    for (const [binding, status, type, detail] of cases) {
+      const p = await expectAcmeProblem(await acmePost(key, "/acme/new-account", { externalAccountBinding: binding }), status, type);
+      expect(p.detail).toMatch(detail);
+    }
+    // None of them spent the kid: the genuine binding still works, with HS512 too.
+    const ok = await acmePost(key, "/acme/new-account", { externalAccountBinding: await eabJws(eab, key, { alg: "HS512" }) });
+    expect(ok.status).toBe(201);
+  });
+
+  it("returns an existing key's account (200 + Location) without spending the new EAB; onlyReturnExisting finds or refuses", async () => {
+    const account = await register();
+    const unused = await createEab();
+    const again = await acmePost(account.key, "/acme/new-account", { externalAccountBinding: await eabJws(unused, account.key) });
+    expect([again.status, again.headers.get("Location")]).toEqual([200, account.url]);
+    const found = await acmePost(account.key, "/acme/new-account", { onlyReturnExisting: true });
+    expect([found.status, found.headers.get("Location")]).toEqual([200, account.url]);
+    await expectAcmeProblem(await acmePost(await accountKey(), "/acme/new-account", { onlyReturnExisting: true }), 400, "accountDoesNotExist");
+    // The unused kid still binds a new key.
+    const fresh = await accountKey();
+    expect((await acmePost(fresh, "/acme/new-account", { externalAccountBinding: await eabJws(unused, fresh) })).status).toBe(201);
+  });
+});
+
+describe("accounts", () => {
+  it("refuses an unknown account and a deactivated one everywhere, newAccount included", async () => {
+    const account = await register();
+    await expectAcmeProblem(await acmePost(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: `${BASE}/acme/account/nope` }), 400, "accountDoesNotExist");
+    const res = await acmePost(account.key, pathOf(account.url), { status: "deactivated" }, { kid: account.url });
+    expect(((await res.json()) as { status: string }).status).toBe("deactivated");
+    await expectAcmeProblem(await acmePost(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: account.url }), 403, "unauthorized");
+    await expectAcmeProblem(await acmePost(account.key, "/acme/new-account", { onlyReturnExisting: true }), 403, "unauthorized");
+  });
+
+  it("updates contact and lists orders", async () => {
+    const account = await register();
+    const res = await acmePost(account.key, pathOf(account.url), { contact: ["mailto:ops@example.com"] }, { kid: account.url });
+    const body = (await res.json()) as { contact: string[]; orders: string };
+    expect(body.contact).toEqual(["mailto:ops@example.com"]);
+    await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), { contact: ["tel:+1555"] }, { kid: account.url }), 400, "invalidContact");
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const orders = (await (await acmePost(account.key, pathOf(body.orders), "", { kid: account.url })).json()) as { orders: string[] };
+    expect(orders.orders).toEqual([url]);
+  });
+
+  it("rolls the key over (RFC 8555 §7.3.5); a key already taken is 409 with the holder's Location", async () => {
+    const account = await register();
+    const holder = await register();
+    const next = await accountKey();
+    const inner = (key: typeof next, oldKey: unknown) => signJws(key, "/acme/key-change", { account: account.url, oldKey }, { nonce: null });
+    const taken = await acmePost(account.key, "/acme/key-change", JSON.parse(await inner(holder.key, account.key.jwk)), { kid: account.url });
+    expect(taken.headers.get("Location")).toBe(holder.url);
+    await expectAcmeProblem(taken, 409, "malformed");
+    await expectAcmeProblem(await acmePost(account.key, "/acme/key-change", JSON.parse(await inner(next, holder.key.jwk)), { kid: account.url }), 403, "unauthorized");
+    expect((await acmePost(account.key, "/acme/key-change", JSON.parse(await inner(next, account.key.jwk)), { kid: account.url })).status).toBe(200);
+    await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }), 400, "malformed");
+    expect((await acmePost(next, pathOf(account.url), "", { kid: account.url })).status).toBe(200);
+  });
+
+  it("lets an admin list and deactivate accounts over /v1 (scope admin)", async () => {
+    const account = await register();
+    const id = account.url.split("/").pop()!;
+    await expectProblem(await call("/v1/acme/accounts", { token: tokens.zoneA }), 403, "insufficient_scope");
+    const list = (await (await call("/v1/acme/accounts", { token: tokens.admin })).json()) as { accounts: { id: string; principal: string; status: string }[] };
+    expect(list.accounts.find((a) => a.id === id)).toMatchObject({ principal: "zone-a-pipeline", status: "valid" });
+    const cut = await call(`/v1/acme/accounts/${id}/deactivate`, { method: "POST", token: tokens.admin });
+    expect(((await cut.json()) as { status: string }).status).toBe("deactivated");
+    await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }), 403, "unauthorized");
+    await expectProblem(await call("/v1/acme/accounts/nope/deactivate", { method: "POST", token: tokens.admin }), 404, "not_found");
+  });
+});
+
+describe("orders by policy", () => {
+  it("creates valid authorizations and a ready order; a wildcard's authorization is its base name", async () => {
+    const account = await register();
+    const { res, order } = await newOrder(account, [...dns("*.zone-a.mesh.example.com", "CP.Example.com."), { type: "ip", value: "fd00::0:1" }]);
+    expect(res.status).toBe(201);
+    expect(order.status).toBe("ready");
+    expect(order.identifiers).toEqual([...dns("*.zone-a.mesh.example.com", "cp.example.com"), { type: "ip", value: "fd00::1" }]);
+    const authz = await acmePost(account.key, pathOf(order.authorizations[0]!), "", { kid: account.url });
+    expect(await authz.json()).toMatchObject({ identifier: { type: "dns", value: "zone-a.mesh.example.com" }, status: "valid", wildcard: true, challenges: [] });
+  });
+
+  it("refuses names outside the policy with rejectedIdentifier, one subproblem each", async () => {
+    const account = await register();
+    const { res } = await newOrder(account, dns("cp.example.com", "evil.example.org", "a.b.zone-a.mesh.example.com"));
+    const p = await expectAcmeProblem(res, 403, "rejectedIdentifier");
+    expect(p.subproblems?.map((s) => [s.type, s.identifier.value])).toEqual([
+      ["urn:ietf:params:acme:error:rejectedIdentifier", "evil.example.org"],
+      ["urn:ietf:params:acme:error:rejectedIdentifier", "a.b.zone-a.mesh.example.com"],
+    ]);
+  });
+
+  it("refuses a notAfter beyond the maximum lifetime, naming it, and echoes an accepted one", async () => {
+    const account = await register();
+    const far = new Date(Date.now() + 400 * 86_400 * SECOND).toISOString();
+    const p = await expectAcmeProblem((await newOrder(account, dns("cp.example.com"), { notAfter: far })).res, 400, "malformed");
+    expect(p.detail).toMatch(/397d/);
+    const near = new Date(Date.now() + 10 * 86_400 * SECOND).toISOString();
+    const { order, url } = await newOrder(account, dns("cp.example.com"), { notAfter: near });
+    expect(order.notAfter).toBe(near);
+    const fin = (await (await finalize(account, url, ["cp.example.com"])).json()) as { certificate: string };
+    const chain = await (await acmePost(account.key, pathOf(fin.certificate), "", { kid: account.url })).text();
+    const leaf = new (await import("../../src/pki/x509.ts")).x509.X509Certificate(chain.split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----");
+    expect(Math.abs(leaf.notAfter.getTime() - Date.parse(near))).toBeLessThan(5 * SECOND);
+  });
+
+  it("refuses another account's order, authorization and certificate", async () => {
+    const a = await register();
+    const b = await register();
+    const issued = await issue(a, ["cp.example.com"]);
+    const order = (await (await acmePost(a.key, pathOf(issued.orderUrl), "", { kid: a.url })).json()) as { authorizations: string[] };
+    await expectAcmeProblem(await acmePost(b.key, pathOf(issued.orderUrl), "", { kid: b.url }), 403, "unauthorized");
+    await expectAcmeProblem(await acmePost(b.key, pathOf(order.authorizations[0]!), "", { kid: b.url }), 403, "unauthorized");
+    await expectAcmeProblem(await acmePost(b.key, pathOf(issued.certUrl), "", { kid: b.url }), 403, "unauthorized");
+    await expectAcmeProblem(await acmePost(b.key, `${pathOf(issued.orderUrl)}/finalize`, { csr: (await csrFor(["cp.example.com"])).csr }, { kid: b.url }), 403, "unauthorized");
+  });
+
+  it("turns the order invalid when an authorization is deactivated (certbot --dry-run), and never revives it", async () => {
+    const account = await register();
+    const { url, order } = await newOrder(account, dns("cp.example.com"));
+    const authz = pathOf(order.authorizations[0]!);
+    const res = await acmePost(account.key, authz, { status: "deactivated" }, { kid: account.url });
+    expect(((await res.json()) as { status: string }).status).toBe("deactivated");
+    const after = (await (await acmePost(account.key, pathOf(url), "", { kid: account.url })).json()) as { status: string };
+    expect(after.status).toBe("invalid");
+    await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
+    expect(((await (await acmePost(account.key, authz, "", { kid: account.url })).json()) as { status: string }).status).toBe("deactivated");
+    // A new order gets new, valid authorizations.
+    const next = await newOrder(account, dns("cp.example.com"));
+    expect(next.order.authorizations[0]).not.toBe(order.authorizations[0]);
+    expect(next.order.status).toBe("ready");
+  });
+
+  it("expires orders after ACME_ORDER_TTL", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_orders SET expires_at = ? WHERE id = ?").bind(new Date(Date.now() - SECOND).toISOString(), url.split("/").pop()).run();
+    expect(((await (await acmePost(account.key, pathOf(url), "", { kid: account.url })).json()) as { status: string }).status).toBe("invalid");
+    await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
+  });
+
+  it("requires POST-as-GET (an empty payload) to read an order", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    await expectAcmeProblem(await acmePost(account.key, pathOf(url), {}, { kid: account.url }), 400, "malformed");
+  });
+});
+
+describe("finalize", () => {
+  it("issues once: the order turns valid with a certificate; a second finalize is orderNotReady", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const first = await finalize(account, url, ["cp.example.com"], { cn: "cp.example.com" });
+    expect([first.status, first.headers.get("Location")]).toEqual([200, url]);
+    const body = (await first.json()) as { status: string; certificate: string };
+    expect(body.status).toBe("valid");
+    await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
+    const cert = await acmePost(account.key, pathOf(body.certificate), "", { kid: account.url });
+    expect(cert.headers.get("Content-Type")).toBe("application/pem-certificate-chain");
+    const pem = await cert.text();
+    expect(pem.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    const serial = body.certificate.split("/").pop()!;
+    const record = (await (await call(`/v1/certificates/${serial}`, { token: tokens.admin })).json()) as { token_name: string; key_source: string };
+    expect(record).toMatchObject({ token_name: "zone-a-pipeline", key_source: "csr" });
+    const row = await env.DB!.prepare("SELECT acme_account_id FROM certificates WHERE serial = ?").bind(serial).first<{ acme_account_id: string }>();
+    expect(row?.acme_account_id).toBe(account.url.split("/").pop());
+  });
+
+  it("refuses a CSR whose names differ from the order, and a CN that is not one of them", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com", "cp2.internal.example.com"));
+    expect((await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 400, "badCSR")).detail).toMatch(/missing: cp2\.internal\.example\.com/);
+    expect((await expectAcmeProblem(await finalize(account, url, ["cp.example.com", "cp2.internal.example.com", "x.internal.example.com"]), 400, "badCSR")).detail).toMatch(/not in the order/);
+    await expectAcmeProblem(await finalize(account, url, ["cp.example.com", "cp2.internal.example.com"], { cn: "other.example.com" }), 400, "badCSR");
+    // Case and order do not matter; the order is still ready after the refusals.
+    expect((await finalize(account, url, ["CP2.internal.example.com", "cp.example.com"], { cn: "CP.example.com" })).status).toBe(200);
+  });
+
+  it("refuses the account key as the certificate key", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const p = await expectAcmeProblem(await finalize(account, url, ["cp.example.com"], { keys: { privateKey: account.key.privateKey, publicKey: account.key.publicKey } }), 400, "badCSR");
+    expect(p.detail).toMatch(/account key/);
+  });
+});
+
+describe("the account's principal, re-checked on every request", () => {
+  const zoneEntry = () => (JSON.parse(env.API_TOKENS!) as { name: string; sha256: string }[]).find((e) => e.name === "zone-a-pipeline")!;
+
+  it("refuses accounts of a token removed from API_TOKENS", async () => {
+    const account = await register();
+    const without = JSON.stringify((JSON.parse(env.API_TOKENS!) as { name: string }[]).filter((e) => e.name !== "zone-a-pipeline"));
+    const p = await expectAcmeProblem(await acmePost(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: account.url }, withEnv({ API_TOKENS: without })), 403, "unauthorized");
+    expect(p.detail).toMatch(/removed or rotated/);
+  });
+
+  it("refuses accounts of a token rotated under the same name", async () => {
+    const account = await register();
+    const rotated = JSON.stringify((JSON.parse(env.API_TOKENS!) as { name: string; sha256: string }[]).map((e) => (e.name === "zone-a-pipeline" ? { ...e, sha256: "0".repeat(64) } : e)));
+    expect(zoneEntry().sha256).not.toBe("0".repeat(64));
+    await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }, withEnv({ API_TOKENS: rotated })), 403, "unauthorized");
+  });
+
+  it("refuses when the token loses the sign scope", async () => {
+    const account = await register();
+    const issueOnly = JSON.stringify((JSON.parse(env.API_TOKENS!) as { name: string; scopes: string[] }[]).map((e) => (e.name === "zone-a-pipeline" ? { ...e, scopes: ["issue"] } : e)));
+    expect((await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }, withEnv({ API_TOKENS: issueOnly })), 403, "unauthorized")).detail).toMatch(/sign/);
+  });
+
+  it("answers rateLimited with Retry-After when the principal's limit is spent", async () => {
+    const account = await register();
+    const limited = { ...env, RATE_LIMIT_TOKEN: { limit: async () => ({ success: false }) } } as Env;
+    const body = await signJws(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: account.url });
+    const res = await worker.fetch(new Request(`${BASE}/acme/new-order`, { method: "POST", body, headers: { "Content-Type": JOSE } }) as never, limited);
+    const p = await expectAcmeProblem(res as unknown as Response, 429, "rateLimited");
+    expect([p.status, (res as unknown as Response).headers.get("Retry-After")]).toEqual([429, "60"]);
+  });
+});
+
+describe("OIDC-bound accounts", () => {
+  let trust: InlineTrust;
+  let OIDC_TRUST: string;
+  beforeAll(async () => {
+    trust = await inlineTrust();
+    const policies = JSON.parse(trust.OIDC_TRUST) as Record<string, unknown>[];
+    OIDC_TRUST = JSON.stringify(policies.map((p) => ({ ...p, scopes: ["sign"], acme: true })));
+  });
+
+  it("binds an OIDC caller with its placeholder values frozen, and refuses the account past ACME_OIDC_ACCOUNT_TTL", async () => {
+    const t = withEnv({ OIDC_TRUST });
+    const jwt = await trust.sign(k8sClaims("zone-b"));
+    const account = await register(jwt, t);
+    const ok = await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, t);
+    expect(ok.res.status).toBe(201);
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-c.svc"), {}, t)).res, 403, "rejectedIdentifier");
+    const id = account.url.split("/").pop()!;
+    const row = await env.DB!.prepare("SELECT binding, expires_at FROM acme_accounts WHERE id = ?").bind(id).first<{ binding: string; expires_at: string }>();
+    expect(JSON.parse(row!.binding)).toMatchObject({ kind: "oidc", policy: "zone-cp", subject: "system:serviceaccount:zone-b:kuma-control-plane", placeholders: { "/kubernetes.io/namespace": "zone-b" } });
+    expect(Date.parse(row!.expires_at) - Date.now()).toBeGreaterThan(89 * 86_400 * SECOND);
+    // Time passes: the binding's expiry is now behind us.
+    const binding = { ...JSON.parse(row!.binding), expires_at: new Date(Date.now() - SECOND).toISOString() };
+    await env.DB!.prepare("UPDATE acme_accounts SET binding = ? WHERE id = ?").bind(JSON.stringify(binding), id).run();
+    expect((await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, t)).res, 403, "unauthorized")).detail).toMatch(/expired/);
+  });
+
+  it("refuses EAB credentials to a policy without \"acme\": true, and accounts once the policy drops it", async () => {
+    const without = JSON.stringify((JSON.parse(OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, acme: false })));
+    const jwt = await trust.sign(k8sClaims("zone-b"));
+    await expectProblem(await withEnv({ OIDC_TRUST: without })("/v1/acme/eab", { method: "POST", token: jwt }), 403, "insufficient_scope");
+    const account = await register(jwt, withEnv({ OIDC_TRUST }));
+    await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }, withEnv({ OIDC_TRUST: without })), 403, "unauthorized");
+  });
+});
+
+describe("revokeCert (RFC 8555 §7.6)", () => {
+  it("revokes by the issuing account with a reason; again is alreadyRevoked; the CRL lists it", async () => {
+    const account = await register();
+    const { chain, certUrl } = await issue(account, ["cp.example.com"]);
+    const certificate = derOf(chain);
+    await expectAcmeProblem(await acmePost(account.key, "/acme/revoke-cert", { certificate, reason: 7 }, { kid: account.url }), 400, "badRevocationReason");
+    expect((await acmePost(account.key, "/acme/revoke-cert", { certificate, reason: 1 }, { kid: account.url })).status).toBe(200);
+    await expectAcmeProblem(await acmePost(account.key, "/acme/revoke-cert", { certificate }, { kid: account.url }), 400, "alreadyRevoked");
+    const record = (await (await call(`/v1/certificates/${certUrl.split("/").pop()}`, { token: tokens.admin })).json()) as { status: string; revocation_reason: string };
+    expect(record).toMatchObject({ status: "revoked", revocation_reason: "keyCompromise" });
+  });
+
+  it("refuses another account without the revoke scope; allows one whose principal has it and covers the names", async () => {
+    const owner = await register();
+    const stranger = await register();
+    const admin = await register(tokens.admin);
+    const { chain } = await issue(owner, ["cp.example.com"]);
+    const certificate = derOf(chain);
+    await expectAcmeProblem(await acmePost(stranger.key, "/acme/revoke-cert", { certificate }, { kid: stranger.url }), 403, "unauthorized");
+    expect((await acmePost(admin.key, "/acme/revoke-cert", { certificate }, { kid: admin.url })).status).toBe(200);
+  });
+
+  it("revokes with the certificate's own key (jwk), and refuses another key", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const fin = (await (await finalize(account, url, ["cp.example.com"], { keys })).json()) as { certificate: string };
+    const certificate = derOf(await (await acmePost(account.key, pathOf(fin.certificate), "", { kid: account.url })).text());
+    const stranger = await accountKey();
+    await expectAcmeProblem(await acmePost(stranger, "/acme/revoke-cert", { certificate }), 403, "unauthorized");
+    const full = await crypto.subtle.exportKey("jwk", keys.publicKey) as JsonWebKey;
+    const certKey = { alg: "ES256" as const, privateKey: keys.privateKey, publicKey: keys.publicKey, jwk: { kty: "EC", crv: "P-256", x: full.x!, y: full.y! } };
+    expect((await acmePost(certKey, "/acme/revoke-cert", { certificate, reason: 4 })).status).toBe(200);
+  });
+
+  it("refuses a certificate this server did not issue", async () => {
+    const account = await register();
+    const { chain } = await issue(account, ["cp.example.com"]);
+    const intermediate = derOf(chain.split("-----END CERTIFICATE-----")[1]! + "-----END CERTIFICATE-----");
+    await expectAcmeProblem(await acmePost(account.key, "/acme/revoke-cert", { certificate: intermediate }, { kid: account.url }), 404, "malformed");
+  });
+});
