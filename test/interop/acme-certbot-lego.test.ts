@@ -182,6 +182,7 @@ interface LedgerRecord {
   token_name: string;
   revocation_reason: string | null;
   renewed_by: string | null;
+  acme_account_id: string | null;
 }
 
 async function ledger(serial: string): Promise<LedgerRecord> {
@@ -231,6 +232,7 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
   let s: Scratch;
   const live = () => join(s.dir, "certbot", "config", "live", "kuma-cp");
   let first: { serial: string; sha256: string };
+  let accountId: string | undefined;
 
   it("certbot-issue: an EAB from `edgeca acme eab`, no challenge run, a certificate for cp.example.com under the token's name; the deploy hook restarts kuma-cp", async () => {
     s = scratch("certbot");
@@ -243,7 +245,10 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     if (TARGET === "edgeca") {
       // The account certbot registered is bound to the token that minted the EAB.
       const url = savedAccountUrl(join(s.dir, "certbot", "config", "accounts"), "regr.json");
-      expect(await account(url)).toMatchObject({ status: "valid", principal: "zone-a-pipeline", principal_kind: "token" });
+      const acct = await account(url);
+      expect(acct).toMatchObject({ status: "valid", principal: "zone-a-pipeline", principal_kind: "token" });
+      accountId = acct!.id;
+      expect((await ledger(first.serial)).acme_account_id).toBe(accountId);
     }
   });
 
@@ -262,7 +267,7 @@ describe.skipIf(!HAVE_CERTBOT)(`certbot ${TARGET === "pebble" ? "against Pebble"
     expect(serial).not.toBe(first.serial);
     await verifyForName(join(live(), "cert.pem"), join(live(), "fullchain.pem"));
     expect(s.restarts().map((x) => x.sha256)).toEqual([first.sha256, sha256(join(live(), "cert.pem"))]);
-    await expectLedger(serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    await expectLedger(serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline", ...(accountId ? { acme_account_id: accountId } : {}) });
     first = { serial, sha256: sha256(join(live(), "cert.pem")) };
   });
 
@@ -293,6 +298,7 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
   let s: Scratch;
   const certFile = () => join(s.dir, "lego", "certificates", `${NAME}.crt`);
   let current: { serial: string; sha256: string };
+  let accountId: string | undefined;
 
   it("lego-run: an EAB from `edgeca acme eab`, no challenge run, a certificate for cp.example.com under the token's name; the run hook restarts kuma-cp", async () => {
     s = scratch("lego");
@@ -305,7 +311,10 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
     await expectLedger(current.serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
     if (TARGET === "edgeca") {
       const url = savedAccountUrl(join(s.dir, "lego", "accounts"), "account.json");
-      expect(await account(url)).toMatchObject({ status: "valid", principal: "zone-a-pipeline", principal_kind: "token" });
+      const acct = await account(url);
+      expect(acct).toMatchObject({ status: "valid", principal: "zone-a-pipeline", principal_kind: "token" });
+      accountId = acct!.id;
+      expect((await ledger(current.serial)).acme_account_id).toBe(accountId);
     }
   });
 
@@ -323,7 +332,7 @@ describe.skipIf(!HAVE_LEGO)(`lego ${TARGET === "pebble" ? "against Pebble" : "ag
     expect(serial).not.toBe(current.serial);
     await verifyForName(certFile(), certFile());
     expect(s.restarts().map((x) => x.sha256)).toEqual([current.sha256, sha256(certFile())]);
-    await expectLedger(serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline" });
+    await expectLedger(serial, { status: "active", hostnames: [NAME], token_name: "zone-a-pipeline", ...(accountId ? { acme_account_id: accountId } : {}) });
     current = { serial, sha256: sha256(certFile()) };
   });
 
