@@ -5,7 +5,7 @@
  * or extension is ignored (a CSR asking for CA:TRUE still gets a leaf).
  */
 import { ApiError } from "../errors.ts";
-import { describeCsrProblem, parseCsr, type CsrProblem } from "../pki/csr.ts";
+import { describeCsrProblem, parseCsr, type CsrProblem, type ParsedCsr } from "../pki/csr.ts";
 import type { Usage } from "../pki/leaf-profile.ts";
 import { mintLeaf, type AuthorityContext, type IssuedCertificate } from "./mint-leaf.ts";
 import { authorizeNames, resolveCommonName, resolveTtl, type Principal } from "./policy.ts";
@@ -16,6 +16,8 @@ export interface SignCsrInput {
   usages: Usage[];
   ttl?: string | undefined;
   commonName?: string | undefined;
+  /** `csr` already parsed and checked by parseCsr (ACME finalize checks it first): not parsed and verified twice. */
+  parsed?: ParsedCsr | undefined;
 }
 
 function csrError(problem: CsrProblem): ApiError {
@@ -32,7 +34,7 @@ function csrError(problem: CsrProblem): ApiError {
 }
 
 export async function signCertificateRequest(ctx: AuthorityContext, principal: Principal, input: SignCsrInput): Promise<IssuedCertificate> {
-  const parsed = await parseCsr(input.csr);
+  const parsed = input.parsed ? { ok: true as const, value: input.parsed } : await parseCsr(input.csr);
   if (!parsed.ok) throw csrError(parsed.error);
   const requested = input.hostnames ?? parsed.value.requestedNames;
   if (requested.length === 0) {

@@ -424,6 +424,10 @@ describe("the account's principal, re-checked on every request", () => {
     const res = await worker.fetch(new Request(`${BASE}/acme/new-order`, { method: "POST", body, headers: { "Content-Type": JOSE } }) as never, limited);
     const p = await expectAcmeProblem(res as unknown as Response, 429, "rateLimited");
     expect([p.status, (res as unknown as Response).headers.get("Retry-After")]).toEqual([429, "60"]);
+    // Per client address on every /acme request, as on /v1.
+    const flooded = { ...env, RATE_LIMIT_CLIENT: { limit: async () => ({ success: false }) } } as Env;
+    const dir = await worker.fetch(new Request(`${BASE}/acme/directory`) as never, flooded);
+    expect((await expectAcmeProblem(dir as unknown as Response, 429, "rateLimited")).detail).toMatch(/client address/);
   });
 });
 

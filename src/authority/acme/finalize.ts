@@ -66,6 +66,7 @@ export async function finalizeOrder(authority: AuthorityContext, ctx: AcmeContex
       usages: ["server"],
       ttl: lifetime === null ? undefined : `${lifetime}s`,
       commonName: parsed.value.commonNames[0],
+      parsed: parsed.value,
     });
     serial = issued.serialNumber;
   } catch (e) {
