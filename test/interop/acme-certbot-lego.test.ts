@@ -410,3 +410,24 @@ describe.skipIf(TARGET !== "edgeca")("names outside the EAB identity's policy", 
     expect(s.restarts()).toEqual([]);
   });
 });
+
+describe.skipIf(TARGET !== "edgeca")("wildcards the policy allows (*.zone-a.mesh.example.com), with the same commands", () => {
+  const WILDCARD = "*.zone-a.mesh.example.com";
+
+  it.skipIf(!HAVE_CERTBOT)("certbot --standalone: nothing is solved, so a wildcard needs no DNS plugin", async () => {
+    const s = scratch("wildcard-certbot");
+    const r = await sh(DOC.get("certbot-issue")!.replace("-d cp.example.com", `-d '${WILDCARD}'`), { env: s.env, cwd: s.dir });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const cert = join(s.dir, "certbot", "config", "live", "kuma-cp", "cert.pem");
+    expect(await ledger(serialOf(cert))).toMatchObject({ hostnames: [WILDCARD], token_name: "zone-a-pipeline" });
+  });
+
+  it.skipIf(!HAVE_LEGO)("lego --http: the authorization of the base name (wildcard: true) is already valid", async () => {
+    const s = scratch("wildcard-lego");
+    const r = await sh(DOC.get("lego-run")!.replace("--domains cp.example.com", `--domains '${WILDCARD}'`), { env: s.env, cwd: s.dir });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).toMatch(/authorization already valid; skipping challenge/);
+    const cert = join(s.dir, "lego", "certificates", "_.zone-a.mesh.example.com.crt");
+    expect(await ledger(serialOf(cert))).toMatchObject({ hostnames: [WILDCARD], token_name: "zone-a-pipeline" });
+  });
+});
