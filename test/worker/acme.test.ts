@@ -5,6 +5,7 @@
  * Account Binding check (§7.3.4), policy refusals, CSR rules, finalize once,
  * principals removed or rotated, OIDC-bound expiry, algorithms.
  */
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index.ts";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -187,6 +188,15 @@ describe("External Account Binding (RFC 8555 §7.3.4)", () => {
     const other = await accountKey();
     const res = await acmePost(other, "/acme/new-account", { externalAccountBinding: await eabJws(account.eab, other) });
     expect((await expectAcmeProblem(res, 403, "unauthorized")).detail).toMatch(/already used/);
+  });
+
+  it("binds one account when two keys race for the same kid", async () => {
+    const eab = await createEab();
+    const [k1, k2] = [await accountKey(), await accountKey()];
+    const results = await Promise.all([k1, k2].map(async (k) => acmePost(k, "/acme/new-account", { externalAccountBinding: await eabJws(eab, k) })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 403]);
+    const accounts = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_accounts WHERE eab_kid = ?").bind(eab.kid).first<{ n: number }>();
+    expect(accounts!.n).toBe(1);
   });
 
   it("refuses an expired kid", async () => {
@@ -376,6 +386,16 @@ describe("finalize", () => {
     expect(row?.acme_account_id).toBe(account.url.split("/").pop());
   });
 
+  it("issues exactly one certificate when two finalizes race", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const results = await Promise.all([finalize(account, url, ["cp.example.com"]), finalize(account, url, ["cp.example.com"])]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
+    await expectAcmeProblem(results.find((r) => r.status === 403)!, 403, "orderNotReady");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(1);
+  });
+
   it("refuses a CSR whose names differ from the order, and a CN that is not one of them", async () => {
     const account = await register();
     const { url } = await newOrder(account, dns("cp.example.com", "cp2.internal.example.com"));
@@ -506,5 +526,30 @@ describe("revokeCert (RFC 8555 §7.6)", () => {
     const { chain } = await issue(account, ["cp.example.com"]);
     const intermediate = derOf(chain.split("-----END CERTIFICATE-----")[1]! + "-----END CERTIFICATE-----");
     await expectAcmeProblem(await acmePost(account.key, "/acme/revoke-cert", { certificate: intermediate }, { kid: account.url }), 404, "malformed");
+  });
+});
+
+describe("housekeeping", () => {
+  it("deletes spent nonces, unused EAB kids and unfinished orders past their expiry; keeps valid orders and spent kids", async () => {
+    const past = new Date(Date.now() - SECOND).toISOString();
+    const account = await register();
+    const unused = await createEab();
+    const { url: deadUrl } = await newOrder(account, dns("cp.example.com"));
+    const { orderUrl: validUrl } = await issue(account, ["cp.example.com"]);
+    const dead = deadUrl.split("/").pop()!;
+    const valid = validUrl.split("/").pop()!;
+    await env.DB!.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES ('old-nonce', ?)").bind(past).run();
+    await env.DB!.batch([
+      env.DB!.prepare("UPDATE acme_eab SET expires_at = ? WHERE kid IN (?, ?)").bind(past, unused.kid, account.eab.kid),
+      env.DB!.prepare("UPDATE acme_orders SET expires_at = ? WHERE id IN (?, ?)").bind(past, dead, valid),
+    ]);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), env);
+    const count = async (sql: string, ...args: string[]) => (await env.DB!.prepare(sql).bind(...args).first<{ n: number }>())!.n;
+    expect(await count("SELECT COUNT(*) AS n FROM acme_nonces WHERE nonce = 'old-nonce'")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_eab WHERE kid = ?", unused.kid)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_eab WHERE kid = ?", account.eab.kid)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_orders WHERE id = ?", dead)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_authorizations WHERE order_id = ?", dead)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM acme_orders WHERE id = ?", valid)).toBe(1);
   });
 });

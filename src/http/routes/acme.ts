@@ -359,7 +359,10 @@ const revokeCert: Handler = async (a) => {
 
 const newNonce: Handler = (a) => respond(a, a.c.req.method === "HEAD" ? 200 : 204, null);
 
-/** The resource a path names and the methods it answers (405 otherwise). */
+/**
+ * The resource a path names and the methods it answers (405 otherwise).
+ * GET /acme/renewal-info/{certID} (RFC 9773) is added here by the ARI work (src/pki/ari.ts).
+ */
 function route(path: string): { methods: string[]; handler: Handler } | null {
   switch (path) {
     case "/acme/directory":
