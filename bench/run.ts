@@ -428,6 +428,7 @@ async function main() {
 
     // ACME issuance next to POST /v1/certificates/sign, alternating rounds (bench/acme.ts; budget ≤ 2× CPU per certificate).
     let acme: Awaited<ReturnType<typeof acmeBench>> | null = null;
+    let acmeD1Calls: Record<string, number> | null = null;
     if (!ONLY || ONLY.test("acme")) {
       log("ACME issuance vs sign …");
       acme = await acmeBench({
@@ -443,6 +444,10 @@ async function main() {
         baseline: { process: baselineCpu, main: baselineMain },
         log,
       });
+      // Where that CPU goes locally: D1 calls per request (each ~0.7–0.9 ms of workerd's CPU in the simulator).
+      const { countAcmeD1Calls } = await import("./acme-d1-calls.ts");
+      const counts = await countAcmeD1Calls();
+      acmeD1Calls = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v.length]));
     }
 
     const workerdVersion = (() => {
@@ -464,6 +469,7 @@ async function main() {
       workloads: results,
       cfssl_comparison: cfsslLoad ? { rounds: comparison, median_ratio: round(median(comparison.map((c) => c.ratio)), 2) } : null,
       acme,
+      acme_d1_calls_per_request: acmeD1Calls,
     };
     const dir = join(root, "bench", "results");
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
@@ -489,6 +495,7 @@ function printTable(r: {
   workloads: Record<string, { rps: number; p50_ms: number; p99_ms: number; cpu_ms_per_op: number; cpu_ms_per_op_process: number; main_thread_ms_per_op: number; errors: number }>;
   cfssl_comparison: { rounds: { round: number; ratio: number; edgeca_p99_ms: number; cfssl_p99_ms: number }[]; median_ratio: number } | null;
   acme: Awaited<ReturnType<typeof acmeBench>> | null;
+  acme_d1_calls_per_request: Record<string, number> | null;
 }) {
   const lines: string[] = [];
   lines.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores; workerd ${r.machine.workerd}; cfssl ${r.machine.cfssl ?? "not installed"}; concurrency ${CONNECTIONS}; medians`);
@@ -513,6 +520,7 @@ function printTable(r: {
       if (typeof w !== "object") continue;
       lines.push(`| ${name} | ${w.certificates_per_s} | ${w.p50_ms} | ${w.p99_ms} | ${w.requests_per_certificate} | ${w.cpu_ms_per_certificate_process} | ${w.cpu_ms_per_certificate} | ${w.main_thread_ms_per_certificate} | ${w.errors} |`);
     }
+    if (r.acme_d1_calls_per_request) lines.push(`D1 calls per request: ${Object.entries(r.acme_d1_calls_per_request).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     lines.push(`ACME/sign CPU per certificate: ${r.acme.cpu_ratio_process}× (process), ${r.acme.cpu_ratio_minus_baseline}× (minus the empty-handler baseline per request); budget ≤ ${r.acme.budget}×: ${r.acme.within_budget ? "within" : "OVER"}`);
   }
   const core = Object.entries(r.core_cpu_ms_per_op_in_workerd);
