@@ -29,6 +29,7 @@ import { buildPublic } from "../scripts/build-public.ts";
 import { applyMigrationFiles } from "../test/helpers/local-d1.ts";
 import { createTestAuthority } from "../test/helpers/test-authority.ts";
 import { githubClaims, signingKey, startOidcServer, type OidcServer } from "../test/helpers/oidc-issuer.ts";
+import { acmeBench } from "./acme.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -427,6 +428,30 @@ async function main() {
       if (cfsslRuns.length) results["cfssl newcert P-256"] = summarize(cfsslRuns, 0);
     }
 
+    // ACME issuance next to POST /v1/certificates/sign, alternating rounds (bench/acme.ts; budget ≤ 2× CPU per certificate).
+    let acme: Awaited<ReturnType<typeof acmeBench>> | null = null;
+    let acmeD1Calls: Record<string, number> | null = null;
+    if (!ONLY || ONLY.test("acme")) {
+      log("ACME issuance vs sign …");
+      acme = await acmeBench({
+        origin: app.direct,
+        token,
+        csrPem: csr,
+        pid: app.pid,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        concurrency: CONNECTIONS,
+        cpuSeconds,
+        mainThreadCpuSeconds,
+        baseline: { process: baselineCpu, main: baselineMain },
+        log,
+      });
+      // Where that CPU goes locally: D1 calls per request (each ~0.7–0.9 ms of workerd's CPU in the simulator).
+      const { countAcmeD1Calls } = await import("./acme-d1-calls.ts");
+      const counts = await countAcmeD1Calls();
+      acmeD1Calls = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v.length]));
+    }
+
     const workerdVersion = (() => {
       try {
         return execFileSync(join(root, "node_modules", ".bin", "workerd"), ["--version"], { encoding: "utf8" }).trim();
@@ -445,6 +470,8 @@ async function main() {
       baseline_empty_handler_via_entry_worker: entryBaseline,
       workloads: results,
       cfssl_comparison: cfsslLoad ? { rounds: comparison, median_ratio: round(median(comparison.map((c) => c.ratio)), 2) } : null,
+      acme,
+      acme_d1_calls_per_request: acmeD1Calls,
     };
     const dir = join(root, "bench", "results");
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
@@ -469,6 +496,8 @@ function printTable(r: {
   baseline_empty_handler_via_entry_worker: { rps: number; cpu_ms_per_op_process: number; main_thread_ms_per_op: number };
   workloads: Record<string, { rps: number; p50_ms: number; p99_ms: number; cpu_ms_per_op: number; cpu_ms_per_op_process: number; main_thread_ms_per_op: number; errors: number }>;
   cfssl_comparison: { rounds: { round: number; ratio: number; edgeca_p99_ms: number; cfssl_p99_ms: number }[]; median_ratio: number } | null;
+  acme: Awaited<ReturnType<typeof acmeBench>> | null;
+  acme_d1_calls_per_request: Record<string, number> | null;
 }) {
   const lines: string[] = [];
   lines.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores; workerd ${r.machine.workerd}; cfssl ${r.machine.cfssl ?? "not installed"}; concurrency ${CONNECTIONS}; medians`);
@@ -485,6 +514,16 @@ function printTable(r: {
   if (r.cfssl_comparison && r.cfssl_comparison.rounds.length) {
     lines.push(`\nedgeca/cfssl P-256 issuance ratio per round: ${r.cfssl_comparison.rounds.map((c) => c.ratio).join(", ")}; median ${r.cfssl_comparison.median_ratio}`);
     lines.push(`p99 per round (edgeca/cfssl ms): ${r.cfssl_comparison.rounds.map((c) => `${c.edgeca_p99_ms}/${c.cfssl_p99_ms}`).join(", ")}`);
+  }
+  if (r.acme) {
+    lines.push("\n| per certificate | certs/s | p50 ms | p99 ms | requests | CPU ms, process | CPU ms, process − baseline | CPU ms, isolate thread − baseline | errors |");
+    lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const [name, w] of Object.entries(r.acme)) {
+      if (typeof w !== "object") continue;
+      lines.push(`| ${name} | ${w.certificates_per_s} | ${w.p50_ms} | ${w.p99_ms} | ${w.requests_per_certificate} | ${w.cpu_ms_per_certificate_process} | ${w.cpu_ms_per_certificate} | ${w.main_thread_ms_per_certificate} | ${w.errors} |`);
+    }
+    if (r.acme_d1_calls_per_request) lines.push(`D1 calls per request: ${Object.entries(r.acme_d1_calls_per_request).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    lines.push(`ACME/sign CPU per certificate: ${r.acme.cpu_ratio_process}× (process), ${r.acme.cpu_ratio_minus_baseline}× (minus the empty-handler baseline per request); budget ≤ ${r.acme.budget}×: ${r.acme.within_budget ? "within" : "OVER"}`);
   }
   const core = Object.entries(r.core_cpu_ms_per_op_in_workerd);
   if (core.length) lines.push(`\nissuance core inside workerd (CPU ms/op, isolate thread / process): ${core.map(([k, v]) => `${k} ${v.main_thread} / ${v.process}`).join("; ")}`);

@@ -19,6 +19,7 @@ Commands:
   ca init        create or import the CA (writes .edgeca/ and .dev.vars)
   ca rotate      rotate the CA: plan (offline), status, check --phase retire
   token create   make an API token and its API_TOKENS entry
+  acme eab       an External Account Binding for certbot, lego, cert-manager (ACME, docs/acme.md)
 
 Run edgeca <command> --help for a command's options. Docs: docs/kuma.md (one recipe per Kuma override).
 
@@ -45,6 +46,7 @@ const caCommand: Command = async (a, io) => (await import("./commands/ca.ts")).c
 const caRotateCommand: Command = async (a, io) => (await import("./commands/ca-rotate.ts")).caRotateCommand(a, io);
 const caInitCommand: Command = async (a, io) => (await import("./commands/ca-init.ts")).caInitCommand(a, io);
 const tokenCreateCommand: Command = async (a, io) => (await import("./commands/token-create.ts")).tokenCreateCommand(a, io);
+const acmeEabCommand: Command = async (a, io) => (await import("./commands/acme-eab.ts")).acmeEabCommand(a, io);
 
 /** Global options that take a value, so the command can be found after them (edgeca --url U issue …). */
 const VALUED = new Set(Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === "string").map(([k]) => `--${k}`));
@@ -107,6 +109,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "token":
         if (sub === "create") {
           command = tokenCreateCommand;
+          args = rest(first, second);
+        }
+        break;
+      case "acme":
+        if (sub === "eab") {
+          command = acmeEabCommand;
           args = rest(first, second);
         }
         break;

@@ -27,7 +27,7 @@ export function requireStores(c: Context<AppEnv>): Stores {
  * Where this service's own pages are: PUBLIC_URL when set (and valid), else
  * the origin the request reached. Before the deps middleware ran (an error
  * raised that early is rendered too) only the request's origin is known:
- * the configuration layer is the one reader of env.
+ * the configuration layer alone reads the environment.
  */
 export function serviceOrigin(c: Context<AppEnv>): string {
   const config = c.get("deps")?.config;

@@ -80,7 +80,7 @@ describe("the installed edgeca", () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain(`edgeca ${version}: TLS certificates for Kuma / Kong Mesh control planes`);
-    for (const command of ["issue", "renew", "ca", "verify", "ca init", "token create"]) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    for (const command of ["issue", "renew", "ca", "verify", "ca init", "token create", "acme eab"]) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
   it("ca fetches the service's trust bundle, pinned to the root's fingerprint", async () => {

@@ -4,10 +4,11 @@
  * OpenSSL and node:tls, the service's ledger checked over HTTP.
  */
 import { X509Certificate } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { makeTempDir, opensslVerify, sClient, startTlsServer, tlsHandshake } from "../helpers/interop.ts";
 import { type RunningWorker, startRunningWorker } from "../helpers/running-worker.ts";
 import { cliEnv, edgeca, startProxy } from "./cli-harness.ts";
@@ -266,10 +267,69 @@ describe("ca init, token create, --version, --help", () => {
   it("prints the version and per-command help", async () => {
     const v = await edgeca(["--version"], { env });
     expect(v.stdout).toBe(`edgeca ${JSON.parse(readFileSync("package.json", "utf8")).version}\n`);
-    for (const cmd of [["issue"], ["renew"], ["ca"], ["verify"], ["ca", "init"], ["token", "create"]]) {
+    for (const cmd of [["issue"], ["renew"], ["ca"], ["verify"], ["ca", "init"], ["token", "create"], ["acme", "eab"]]) {
       const h = await edgeca([...cmd, "--help"], { env });
       expect(h.status).toBe(0);
       expect(h.stdout).toMatch(/^Usage: /);
     }
+  });
+});
+
+describe("edgeca acme eab", () => {
+  const zoneEnv = () => cliEnv(worker.url, worker.authority.tokens.zoneA);
+
+  it("--json prints the service's answer: a kid, an unpadded base64url HMAC key of 32+ bytes, the directory, expires_at", async () => {
+    const r = await edgeca(["acme", "eab", "--json"], { env: zoneEnv() });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const eab = JSON.parse(r.stdout) as { kid: string; hmac_key: string; directory: string; expires_at: string };
+    expect(Object.keys(eab).sort()).toEqual(["directory", "expires_at", "hmac_key", "kid"]);
+    // cert-manager and go-jose decode the key as unpadded base64url and refuse HS256 keys under 256 bits.
+    expect(eab.hmac_key).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(eab.hmac_key, "base64url").length).toBeGreaterThanOrEqual(32);
+    expect(eab.directory).toBe(`${worker.url}/acme/directory`);
+    expect(Date.parse(eab.expires_at)).toBeGreaterThan(Date.now());
+    const dir = await fetch(eab.directory);
+    expect(dir.status).toBe(200);
+    expect(await dir.json()).toMatchObject({ newAccount: `${worker.url}/acme/new-account`, meta: { externalAccountRequired: true } });
+    // One credential per call.
+    const again = JSON.parse((await edgeca(["acme", "eab", "--json"], { env: zoneEnv() })).stdout) as { kid: string; hmac_key: string };
+    expect(again.kid).not.toBe(eab.kid);
+    expect(again.hmac_key).not.toBe(eab.hmac_key);
+  });
+
+  it("prints the kid, the key and a cert-manager Secret + ClusterIssuer (EAB, caBundle from --ca-bundle, no solvers), certbot and lego commands for --hostname", async () => {
+    const caBundle = join(temp.dir, "acme-ca-bundle.pem");
+    writeFileSync(caBundle, worker.authority.rootPem);
+    const r = await edgeca(["acme", "eab", "--hostname", "cp.example.com", "--ca-bundle", caBundle], { env: zoneEnv() });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const kid = /^ {2}kid: +(\S+)$/m.exec(r.stdout)?.[1];
+    const key = /^ {2}hmac_key: +(\S+)$/m.exec(r.stdout)?.[1];
+    expect(kid).toBeDefined();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    const yamlText = r.stdout.slice(r.stdout.indexOf("apiVersion: v1"), r.stdout.indexOf("# certbot"));
+    const docs = YAML.parseAllDocuments(yamlText).map((d) => d.toJS() as Record<string, any>);
+    expect(docs.map((d) => d.kind)).toEqual(["Secret", "ClusterIssuer"]);
+    const [secret, issuer] = docs as [Record<string, any>, Record<string, any>];
+    expect(secret.metadata).toEqual({ name: "edgeca-eab", namespace: "cert-manager" });
+    expect(secret.stringData["hmac-key"]).toBe(key);
+    expect(issuer.spec.acme.server).toBe(`${worker.url}/acme/directory`);
+    expect(issuer.spec.acme.externalAccountBinding).toEqual({ keyID: kid, keySecretRef: { name: "edgeca-eab", key: "hmac-key" } });
+    expect(Buffer.from(issuer.spec.acme.caBundle, "base64").toString("utf8")).toBe(worker.authority.rootPem);
+    expect(issuer.spec.acme.solvers).toBeUndefined();
+    expect(r.stdout).toContain(`--eab-kid ${kid} --eab-hmac-key ${key}`);
+    expect(r.stdout).toContain(`--eab --kid ${kid} --hmac ${key}`);
+    expect(r.stdout).toContain("-d cp.example.com");
+    expect(r.stdout).toContain("--domains cp.example.com");
+  });
+
+  it("a token without scope sign is refused with the service's problem code (exit 1); --ca-bundle without a certificate is a usage error", async () => {
+    const r = await edgeca(["acme", "eab", "--json"], { env: cliEnv(worker.url, worker.authority.tokens.reader) });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "insufficient_scope", status: 403 } });
+    const notPem = join(temp.dir, "not-a-bundle.pem");
+    writeFileSync(notPem, "hello\n");
+    expect((await edgeca(["acme", "eab", "--ca-bundle", notPem], { env: zoneEnv() })).status).toBe(2);
   });
 });
