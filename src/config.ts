@@ -7,7 +7,7 @@
  * Each part is checked once per isolate and cached for the same inputs, and
  * a wrong part is a message naming the variable (503 config_invalid where it
  * is needed) without breaking the others. test/unit/config-layer.test.ts
- * keeps every other module off `env`. Reference: docs/_incoming/config.md.
+ * keeps every other module off `env`. Reference: docs/deploy.md "Configuration".
  */
 import { loadAlertConfig, type AlertConfig } from "./config/alerting.ts";
 import { apiTokensFromSecret, type ApiToken } from "./config/api-tokens.ts";
@@ -25,13 +25,13 @@ export interface Env {
   CA_CERT?: string;
   /** Trust anchors served as ca.crt (PEM); defaults to CA_CERT's self-signed last certificate. */
   CA_TRUST?: string;
-  /** The issuing CA before the last switch (same form as CA_CERT): still signs the CRL of what it issued (rotation, README). */
+  /** The issuing CA before the last switch (same form as CA_CERT): still signs the CRL of what it issued (rotation: docs/ca-operations.md "Rotating the CA"). */
   CA_PREVIOUS_CERT?: string;
   /** CA_PREVIOUS_CERT's private key, PKCS#8 PEM (secret). */
   CA_PREVIOUS_KEY?: string;
   /** JSON list of API tokens (hashes only), see src/config/api-tokens.ts. */
   API_TOKENS?: string;
-  /** JSON list of OIDC trust policies (workload identity), see src/config/oidc-trust.ts and README "Workload identity". */
+  /** JSON list of OIDC trust policies (workload identity), see src/config/oidc-trust.ts and docs/identity.md "Workload identity". */
   OIDC_TRUST?: string;
   /** Longest lifetime a certificate may have, e.g. "397d". */
   MAX_TTL?: string;

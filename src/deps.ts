@@ -56,7 +56,7 @@ export interface Deps {
 const storesByDb = new WeakMap<D1Database, Stores>();
 
 function storesFor(db: D1Database | undefined, groupCommit: boolean): Stores | string {
-  if (!db) return "the D1 binding DB is not configured: add [[d1_databases]] binding = \"DB\" to wrangler.toml (see README)";
+  if (!db) return "the D1 binding DB is not configured: add [[d1_databases]] binding = \"DB\" to wrangler.toml (see docs/deploy.md, \"Configuration\")";
   let stores = storesByDb.get(db);
   if (!stores) {
     const writes = { groupCommit };

@@ -1,6 +1,6 @@
 /**
  * OIDC_TRUST (a secret): a JSON array of trust policies (workload identity,
- * README "Workload identity"), parsed and checked once per isolate into
+ * docs/identity.md "Workload identity"), parsed and checked once per isolate into
  * TrustPolicy values. Modelled on Vault's JWT auth (bound_claims with globs,
  * templated policies) and step-ca's OIDC provisioners. Matching a verified
  * token against the policies is src/authority/oidc-policy.ts; the keys are
