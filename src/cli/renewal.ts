@@ -57,7 +57,7 @@ export function windowOpen(window: RenewalWindow | null, now = Date.now()): bool
 export function notDue(g: Globals, current: CurrentCertificate, where: string, window: string, extra: Record<string, unknown> = {}, serviceWindow: RenewalWindow | null = null): number {
   const remaining = Math.floor((current.notAfter.getTime() - Date.now()) / 1000);
   const opens = serviceWindow ? `, and the service's renewal window opens at ${serviceWindow.start.toISOString()}` : "";
-  const message = `not due: ${where} (serial ${current.serialNumber}) is valid until ${current.notAfter.toISOString()}, (expires in ${humanDuration(remaining)}), outside the ${window} window${opens}`;
+  const message = `not due: ${where} (serial ${current.serialNumber}) is valid until ${current.notAfter.toISOString()} (expires in ${humanDuration(remaining)}), outside the ${window} window${opens}`;
   const renewalWindow = serviceWindow ? { renewal_window: { start: serviceWindow.start.toISOString(), end: serviceWindow.end.toISOString() } } : {};
   if (g.json) g.io.stdout(JSON.stringify({ renewed: false, reason: "not_due", serial_number: current.serialNumber, not_after: current.notAfter.toISOString(), ...renewalWindow, ...extra, exit_code: EXIT.notDue }, null, 2) + "\n");
   else g.io.stdout(`${message}\n`);

@@ -128,7 +128,7 @@ describe("edgeca renew", () => {
     expect(notDue.status, notDue.stderr).toBe(3);
     expect(notDue.stdout).toMatch(/^not due: /);
     // Days where days are meant (a 90-day certificate, 5 minutes backdated): not "129599m from now".
-    expect(notDue.stdout).toMatch(/\(expires in (89|90) days\), outside the 30d window\n$/);
+    expect(notDue.stdout).toMatch(/ is valid until \S+ \(expires in (89|90) days\), outside the 30d window, and the service's renewal window opens at \S+\n$/);
     expect(readFileSync(join(fresh, "tls.crt"), "utf8")).toBe(before);
 
     const soon = join(temp.dir, "renew-soon");
