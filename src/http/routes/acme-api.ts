@@ -43,7 +43,10 @@ export const acmeApiRoutes = new Hono<AppEnv>()
   .post("/v1/acme/eab", requireScope("sign"), async (c) => {
     const config = requireConfig(c);
     const { acme } = requireStores(c);
-    const keysPromise = acmeKeysFor(c.get("deps").storeKey);
+    const storeKey = c.get("deps").storeKey;
+    // A malformed STORE_KEY gets the configuration layer's message (what is wrong with it), not "needs STORE_KEY".
+    if (typeof storeKey === "string") throw new ApiError("config_invalid", storeKey);
+    const keysPromise = acmeKeysFor(storeKey);
     if (!keysPromise) throw new ApiError("config_invalid", "ACME needs STORE_KEY (32 random bytes, base64) to derive EAB keys");
     const credential = /^Bearer +(\S+)/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
     // An API token is bound by its hash, so rotating the token (same name, new secret) ends the accounts made with it.
