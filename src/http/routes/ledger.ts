@@ -68,11 +68,12 @@ async function recordJson(r: CertificateRecord, now: Date, withPem: boolean, set
   };
 }
 
-function encodeCursor(value: unknown): string {
+/** An opaque keyset cursor (base64url JSON), shared by the paged lists (certificates, audit, ACME accounts). */
+export function encodeCursor(value: unknown): string {
   return toBase64Url(utf8(JSON.stringify(value)));
 }
 
-function decodeCursor<T>(cursor: string, shape: ZodType<T>): T {
+export function decodeCursor<T>(cursor: string, shape: ZodType<T>): T {
   try {
     const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     return shape.parse(JSON.parse(json));
