@@ -40,9 +40,10 @@ export function createApp() {
   // ACME (RFC 8555) answers with its own problem documents, nonces, rate limit and size limit, so it is
   // routed before the /v1 middleware; its code (and jose) is loaded on the first /acme request only.
   // RFC 9773 renewal information is a plain GET without JWS or nonce: its own small module, ahead of the ACME handler.
+  // Refusals of /acme and /v1 alike are audited (those without a principal counted, issue 21 #7).
+  app.use(auditRefusals);
   app.route("/", acmeRenewalInfoRoutes);
   app.all("/acme/*", async (c) => (await import("./http/routes/acme.ts")).handleAcme(c));
-  app.use(auditRefusals);
   app.use(limitByClient);
   const streamedBodyLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,

@@ -32,10 +32,11 @@ export interface IdempotencyContext {
   /** The issuing CA (its trust bundle goes with every answer). */
   ca: CertificateAuthority;
   /**
-   * The configured CA (issuing or, after a rotation's switch, previous) with this certificate fingerprint:
-   * a replay carries the chain of the CA that signed the certificate, which need not be today's issuing one.
+   * The configured CA (issuing or, after a rotation's switch, previous) that signed the certificate, by
+   * fingerprint or identity (issuerOfRecord): a replay carries the chain of that CA, which need not be
+   * today's issuing one, nor the certificate of it that signed (a re-certified CA keeps its leaves).
    */
-  issuerOf: (fingerprint: string) => CertificateAuthority | undefined;
+  issuerOf: (record: CertificateRecord) => Promise<CertificateAuthority | undefined>;
   /** STORE_KEY's 32 bytes, which seal generated keys kept for replays. */
   storeKey: Uint8Array | undefined;
   /** The caller: its token or trust policy name, and its OIDC subject. */
@@ -60,7 +61,7 @@ async function replay(ctx: IdempotencyContext, serial: string, sealedKey: string
       extensions: { revoked_at: record.revoked_at, revocation_reason: record.revocation_reason },
     });
   }
-  const issuer = ctx.issuerOf(record.issuer_fingerprint);
+  const issuer = await ctx.issuerOf(record);
   if (!issuer) {
     // Its issuing CA left the configuration (retired): no chain to send with it, and a leaf with another CA's chain does not verify.
     throw new ApiError("idempotency_key_reused", `the certificate issued for this Idempotency-Key (serial ${serial}) was signed by a CA that is no longer configured; send a new key for a new certificate`);

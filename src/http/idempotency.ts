@@ -4,7 +4,7 @@
  * parameters that shape the answer, and the exact body.
  */
 import type { Context } from "hono";
-import { issuerByFingerprint, requireCaSet } from "../authority/certificate-authority.ts";
+import { issuerOfRecord, requireCaSet } from "../authority/certificate-authority.ts";
 import { withIdempotency } from "../authority/idempotency.ts";
 import { authorizeNames } from "../authority/policy.ts";
 import type { AuthorityContext, IssuedCertificate } from "../authority/mint-leaf.ts";
@@ -41,7 +41,7 @@ export async function issueIdempotently(
       request: ctx.request,
       keepAlive: ctx.keepAlive,
       ca: ctx.ca,
-      issuerOf: (fingerprint) => issuerByFingerprint(set, fingerprint),
+      issuerOf: (record) => issuerOfRecord(set, record),
       storeKey: typeof storeKey === "string" ? undefined : storeKey,
       owner: { name: c.get("principal").name, subject: c.get("principal").subject ?? null },
       key,

@@ -335,7 +335,12 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}, version: s
     tags: ["acme"],
     summary: "ACME accounts, newest first, with the principal each acts for",
     security: bearer("admin"),
-    request: { query: z.object({ limit: z.coerce.number().int().min(1).optional().meta({ description: "At most 500 (default 100)" }) }) },
+    request: {
+      query: z.object({
+        limit: z.coerce.number().int().min(1).optional().meta({ description: "At most 500 (default 100)" }),
+        cursor: z.string().optional().meta({ description: "next_cursor of the previous page" }),
+      }),
+    },
     responses: { 200: { description: "The accounts", content: { "application/json": { schema: AcmeAccountList } } }, ...problems(400), ...authProblems(), ...serverProblems() },
   });
 

@@ -270,4 +270,7 @@ export const AcmeAccount = z
   .strict()
   .meta({ id: "AcmeAccount" });
 
-export const AcmeAccountList = z.object({ accounts: z.array(AcmeAccount) }).strict().meta({ id: "AcmeAccountList" });
+export const AcmeAccountList = z
+  .object({ accounts: z.array(AcmeAccount), next_cursor: z.string().nullable().meta({ description: "Pass as cursor for the next page; null at the end" }) })
+  .strict()
+  .meta({ id: "AcmeAccountList" });

@@ -13,11 +13,14 @@ import { acmeKeysFor } from "../../store/acme-keys.ts";
 import type { AcmeAccountRecord } from "../../store/types.ts";
 import { requireConfig, requireStores } from "../context.ts";
 import { requireScope } from "../middleware/auth.ts";
+import { lazySchema, z } from "../zod.ts";
+import { decodeCursor, encodeCursor } from "./ledger.ts";
 import type { AppEnv } from "../types.ts";
 import type { Context } from "hono";
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 500;
+const AccountCursor = lazySchema(() => z.object({ created_at: z.string(), id: z.string() }));
 
 function baseUrl(c: Context<AppEnv>): string {
   return requireConfig(c).publicUrl ?? new URL(c.req.url).origin;
@@ -43,7 +46,10 @@ export const acmeApiRoutes = new Hono<AppEnv>()
   .post("/v1/acme/eab", requireScope("sign"), async (c) => {
     const config = requireConfig(c);
     const { acme } = requireStores(c);
-    const keysPromise = acmeKeysFor(c.get("deps").storeKey);
+    const storeKey = c.get("deps").storeKey;
+    // A malformed STORE_KEY gets the configuration layer's message (what is wrong with it), not "needs STORE_KEY".
+    if (typeof storeKey === "string") throw new ApiError("config_invalid", storeKey);
+    const keysPromise = acmeKeysFor(storeKey);
     if (!keysPromise) throw new ApiError("config_invalid", "ACME needs STORE_KEY (32 random bytes, base64) to derive EAB keys");
     const credential = /^Bearer +(\S+)/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
     // An API token is bound by its hash, so rotating the token (same name, new secret) ends the accounts made with it.
@@ -61,9 +67,14 @@ export const acmeApiRoutes = new Hono<AppEnv>()
     const text = c.req.query("limit");
     const n = text === undefined ? DEFAULT_PAGE : Number(text);
     if (!Number.isInteger(n) || n < 1) throw new ApiError("validation_failed", `limit must be a whole number from 1 to ${MAX_PAGE}`, { errors: [{ pointer: "limit", detail: `1 to ${MAX_PAGE}` }] });
-    const rows = await acme.listAccounts(Math.min(n, MAX_PAGE));
+    const limit = Math.min(n, MAX_PAGE);
+    const cursor = c.req.query("cursor");
+    // Paged like the ledger (keyset on created_at, id): an operator must reach every account to cut it.
+    const rows = await acme.listAccounts(limit + 1, cursor ? decodeCursor(cursor, AccountCursor()) : undefined);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     const base = baseUrl(c);
-    return c.json({ accounts: rows.map((a) => accountSummary(base, a)) });
+    return c.json({ accounts: page.map((a) => accountSummary(base, a)), next_cursor: rows.length > limit && last ? encodeCursor({ created_at: last.created_at, id: last.id }) : null });
   })
   .post("/v1/acme/accounts/:id/deactivate", requireScope("admin"), async (c) => {
     const { acme } = requireStores(c);

@@ -16,7 +16,7 @@ import { parseDuration } from "../../pki/duration.ts";
 import { encodePem } from "../../pki/pem.ts";
 import { normalizeSerial } from "../../pki/validity.ts";
 import type { CaSet, CertificateAuthority } from "../../pki/certificate-authority.ts";
-import type { CertificateRecord, CertificateStatus } from "../../store/types.ts";
+import type { CertificateRecord, CertificateStatus, Ledger } from "../../store/types.ts";
 import { requestMeta, requireConfig, requireStores } from "../context.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { parseJsonBody } from "../schemas.ts";
@@ -32,15 +32,15 @@ function statusOf(r: CertificateRecord, now: Date): CertificateStatus {
   return new Date(r.not_after) <= now ? "expired" : "active";
 }
 
-/** CA_PREVIOUS_CERT's fingerprint while configured: its certificates' renewal windows are pulled into the past. */
-async function previousFingerprint(c: Context<AppEnv>): Promise<string | null> {
+/** The configured CAs, whose previous one (during a rotation) has its certificates' renewal windows pulled into the past. */
+async function caSetOrNull(c: Context<AppEnv>): Promise<CaSet | null> {
   // Reading the ledger needs no CA: when the CA set cannot be loaded (the issuing routes say why), no rotation is assumed.
   const set = await inspectCaSet(c.get("deps").caMaterial, c.get("now"));
-  return set.ok ? (set.value.previous?.fingerprint ?? null) : null;
+  return set.ok ? set.value : null;
 }
 
-function recordJson(r: CertificateRecord, now: Date, withPem: boolean, previous: string | null) {
-  const window = renewalWindowOf(r, previous, now);
+async function recordJson(r: CertificateRecord, now: Date, withPem: boolean, set: CaSet | null) {
+  const window = await renewalWindowOf(set, r, now);
   return {
     serial_number: r.serial,
     status: statusOf(r, now),
@@ -68,11 +68,12 @@ function recordJson(r: CertificateRecord, now: Date, withPem: boolean, previous:
   };
 }
 
-function encodeCursor(value: unknown): string {
+/** An opaque keyset cursor (base64url JSON), shared by the paged lists (certificates, audit, ACME accounts). */
+export function encodeCursor(value: unknown): string {
   return toBase64Url(utf8(JSON.stringify(value)));
 }
 
-function decodeCursor<T>(cursor: string, shape: ZodType<T>): T {
+export function decodeCursor<T>(cursor: string, shape: ZodType<T>): T {
   try {
     const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     return shape.parse(JSON.parse(json));
@@ -104,13 +105,21 @@ function parseTime(c: Context<AppEnv>, name: string): string | undefined {
 /**
  * The CA whose CRL is asked for: the issuing one by default, else the one
  * named by `issuer` (SHA-256 of its certificate, as in the distribution point
- * of the certificates it signed), while it is configured.
+ * of the certificates it signed), while it is configured. A fingerprint of an
+ * earlier certificate of a configured CA (re-certified with the same subject
+ * and key: the ledger's issuers table, migrations/0009) names that CA: its
+ * CRL lists the revoked leaves of every certificate of it, and the leaves'
+ * distribution points still carry the earlier fingerprint.
  */
-function crlIssuer(set: CaSet, issuer: string | undefined): CertificateAuthority {
+async function crlIssuer(set: CaSet, ledger: Ledger, issuer: string | undefined): Promise<CertificateAuthority> {
   if (issuer === undefined) return set.issuing;
   const fp = issuer.replace(/:/g, "").toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(fp)) queryError([{ pointer: "issuer", detail: "the SHA-256 fingerprint of an issuing CA certificate, 64 hex digits" }]);
-  const ca = issuerByFingerprint(set, fp);
+  let ca = issuerByFingerprint(set, fp);
+  if (!ca) {
+    const identity = (await ledger.issuerIdentities()).find((r) => r.fingerprint === fp)?.identity;
+    ca = identity === undefined ? undefined : [set.issuing, set.previous].find((x) => x?.identity === identity) ?? undefined;
+  }
   if (!ca) throw new ApiError("not_found", `no CRL for issuer sha256:${fp}: this service signs CRLs for its issuing CA and, until it is retired, the previous one`);
   return ca;
 }
@@ -155,14 +164,14 @@ export const ledgerRoutes = new Hono<AppEnv>()
       },
       limit,
     );
-    const previous = await previousFingerprint(c);
-    return c.json({ certificates: records.map((r) => recordJson(r, now, false, previous)), next_cursor: next ? encodeCursor(next) : null });
+    const set = await caSetOrNull(c);
+    return c.json({ certificates: await Promise.all(records.map((r) => recordJson(r, now, false, set))), next_cursor: next ? encodeCursor(next) : null });
   })
   .get("/v1/certificates/:serial", requireScope("read"), async (c) => {
     const serial = normalizeSerial(c.req.param("serial"));
     if (!serial) throw new ApiError("certificate_not_found", "a serial number is 1 to 40 hex digits");
     const record = await readCertificate(requireStores(c).ledger, c.get("principal"), serial);
-    return c.json(recordJson(record, c.get("now"), true, await previousFingerprint(c)));
+    return c.json(await recordJson(record, c.get("now"), true, await caSetOrNull(c)));
   })
   .post("/v1/certificates/:serial/revoke", requireScope("revoke"), async (c) => {
     const serial = normalizeSerial(c.req.param("serial"));
@@ -171,7 +180,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const body = text.trim() === "" ? { reason: "unspecified" as const } : await parseJsonBody(c, RevokeBody());
     const { ledger } = requireStores(c);
     const { record } = await revokeCertificate({ ledger, now: c.get("now"), request: requestMeta(c), principal: c.get("principal") }, serial, body.reason);
-    return c.json(recordJson(record, c.get("now"), false, await previousFingerprint(c)));
+    return c.json(await recordJson(record, c.get("now"), false, await caSetOrNull(c)));
   })
   .get("/v1/crl", async (c) => {
     const format = c.req.query("format") ?? "der";
@@ -179,7 +188,7 @@ export const ledgerRoutes = new Hono<AppEnv>()
     const config = requireConfig(c);
     const stores = requireStores(c);
     const set = await requireCaSet(c.get("deps").caMaterial, c.get("now"));
-    const ca = crlIssuer(set, c.req.query("issuer"));
+    const ca = await crlIssuer(set, stores.ledger, c.req.query("issuer"));
     const crl = await currentCrl({ ca, ledger: stores.ledger, crl: stores.crl, now: c.get("now"), nextUpdateSeconds: config.crlNextUpdateSeconds });
     const maxAge = Math.max(0, Math.min(300, Math.floor((crl.nextUpdate.getTime() - c.get("now").getTime()) / 1000)));
     c.header("Cache-Control", `public, max-age=${maxAge}`);
