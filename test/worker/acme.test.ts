@@ -310,6 +310,16 @@ describe("orders by policy", () => {
     ]);
   });
 
+  it("answers an IP address sent as a dns identifier (lego 4.9.1) with malformed naming RFC 8738, and orders nothing", async () => {
+    const account = await register();
+    const { res } = await newOrder(account, dns("cp.example.com", "10.0.0.1"));
+    const p = await expectAcmeProblem(res, 400, "malformed");
+    expect(p.detail).toContain('an IP address must be an identifier of type "ip" (RFC 8738)');
+    expect(p.subproblems?.map((s) => [s.type, s.identifier.type, s.identifier.value])).toEqual([["urn:ietf:params:acme:error:malformed", "dns", "10.0.0.1"]]);
+    const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(orders!.n).toBe(0);
+  });
+
   it("refuses a notAfter beyond the maximum lifetime, naming it, and echoes an accepted one", async () => {
     const account = await register();
     const far = new Date(Date.now() + 400 * 86_400 * SECOND).toISOString();
