@@ -4,7 +4,8 @@
  * kid, claiming an order for finalize, changing a key) are single
  * conditional statements or one batch, which D1 runs as a transaction.
  */
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabRecord, AcmeOrderRecord, AcmeStore } from "./types.ts";
+import { AcmeProblem } from "../pki/acme/problem.ts";
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabRecord, AcmeOrderRecord, AcmeStore, CertificateRecord } from "./types.ts";
 
 interface AccountRow extends Omit<AcmeAccountRecord, "jwk" | "contact" | "binding"> {
   jwk: string;
@@ -58,6 +59,13 @@ function toAuthorization(r: AuthorizationRow): AcmeAuthorizationRecord {
   };
 }
 
+/** RFC 8555 §6.5: a nonce spent twice; the transaction it was part of wrote nothing. */
+function replayed(): AcmeProblem {
+  return new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
+}
+
+const SELECT_ACCOUNT = "SELECT * FROM acme_accounts WHERE id = ?";
+
 function isUnique(e: unknown, column: string): boolean {
   return e instanceof Error && e.message.includes("UNIQUE constraint failed") && e.message.includes(column);
 }
@@ -99,7 +107,7 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
       }
     },
     async account(id) {
-      const r = await db.prepare("SELECT * FROM acme_accounts WHERE id = ?").bind(id).first<AccountRow>();
+      const r = await db.prepare(SELECT_ACCOUNT).bind(id).first<AccountRow>();
       return r ? toAccount(r) : null;
     },
     async accountByThumbprint(thumbprint) {
@@ -131,8 +139,12 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
         : await db.prepare("SELECT * FROM acme_accounts ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).all<AccountRow>();
       return r.results.map(toAccount);
     },
-    async createOrder(o, authorizations) {
-      await db.batch([
+    async createOrder(o, authorizations, nonce) {
+      // The nonce is spent by a plain insert in the order's transaction: a replay fails it, and nothing is ordered.
+      const spend = nonce ? [db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)").bind(nonce.value, nonce.expiresAt)] : [];
+      try {
+        await db.batch([
+        ...spend,
         db
           .prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, not_before, not_after, expires_at, created_at, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
           .bind(o.id, o.account_id, o.status, JSON.stringify(o.identifiers), o.not_before, o.not_after, o.expires_at, o.created_at, o.replaces ?? null),
@@ -146,7 +158,30 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
               authorizations.map((a) => ({ id: a.id, order_id: a.order_id, account_id: a.account_id, type: a.identifier.type, value: a.identifier.value, wildcard: a.wildcard ? 1 : 0, status: a.status, expires_at: a.expires_at })),
             ),
           ),
+        ]);
+      } catch (e) {
+        if (nonce && isUnique(e, "acme_nonces.nonce")) throw replayed();
+        throw e;
+      }
+      if (nonce) nonce.spent = true;
+    },
+    async accountWithOrder(accountId, orderId) {
+      const [account, order, authorizations] = await db.batch([
+        db.prepare(SELECT_ACCOUNT).bind(accountId),
+        db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(orderId),
+        db.prepare("SELECT * FROM acme_authorizations WHERE order_id = ? ORDER BY rowid").bind(orderId),
       ]);
+      const a = account!.results[0] as AccountRow | undefined;
+      const o = order!.results[0] as OrderRow | undefined;
+      return { account: a ? toAccount(a) : null, order: o ? toOrder(o) : null, authorizations: o ? (authorizations!.results as AuthorizationRow[]).map(toAuthorization) : [] };
+    },
+    async accountWithCertificate(accountId, serial) {
+      const [account, certificate] = await db.batch([
+        db.prepare(SELECT_ACCOUNT).bind(accountId),
+        db.prepare("SELECT pem, issuer_fingerprint, acme_account_id FROM certificates WHERE serial = ?").bind(serial),
+      ]);
+      const a = account!.results[0] as AccountRow | undefined;
+      return { account: a ? toAccount(a) : null, certificate: (certificate!.results[0] as Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | undefined) ?? null };
     },
     async pendingReplacement(certId, now) {
       const r = await db
@@ -174,21 +209,8 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
     async deactivateAuthorization(id) {
       await db.prepare("UPDATE acme_authorizations SET status = 'deactivated' WHERE id = ?").bind(id).run();
     },
-    async claimOrder(id, now) {
-      const r = await db
-        .prepare(
-          `UPDATE acme_orders SET status = 'processing' WHERE id = ?1 AND status = 'ready' AND expires_at > ?2
-             AND NOT EXISTS (SELECT 1 FROM acme_authorizations WHERE order_id = ?1 AND (status <> 'valid' OR expires_at <= ?2))`,
-        )
-        .bind(id, now)
-        .run();
-      return r.meta.changes === 1;
-    },
-    async completeOrder(id, serial) {
-      await db.prepare("UPDATE acme_orders SET status = 'valid', certificate_serial = ? WHERE id = ? AND status = 'processing'").bind(serial, id).run();
-    },
-    async releaseOrder(id, status, error) {
-      await db.prepare("UPDATE acme_orders SET status = ?, error = ? WHERE id = ? AND status = 'processing'").bind(status, error, id).run();
+    async invalidateOrder(id, error) {
+      await db.prepare("UPDATE acme_orders SET status = 'invalid', error = ? WHERE id = ? AND status IN ('ready', 'processing')").bind(error, id).run();
     },
     async purgeExpired(now) {
       await db.batch([

@@ -11,7 +11,7 @@ import type { JWK } from "jose";
 import { accountForRequest, changeKey, registerAccount, updateAccount, type ActingAccount } from "../../authority/acme/accounts.ts";
 import type { AcmeContext } from "../../authority/acme/context.ts";
 import { certificateChain, finalizeOrder } from "../../authority/acme/finalize.ts";
-import { authorizationOf, authorizationStatus, orderOf, orderStatus, placeOrder, type OrderView } from "../../authority/acme/orders.ts";
+import { authorizationOf, authorizationStatus, orderStatus, ownOrder, placeOrder, type OrderView } from "../../authority/acme/orders.ts";
 import { revokeByAcme } from "../../authority/acme/revoke.ts";
 import { requireCaSet } from "../../authority/certificate-authority.ts";
 import { ApiError, type ErrorCode } from "../../errors.ts";
@@ -20,7 +20,7 @@ import { checkNonce, mintNonce } from "../../pki/acme/nonce.ts";
 import { AcmeProblem, acmeProblemBody, type AcmeErrorType } from "../../pki/acme/problem.ts";
 import type { AcmeKeys } from "../../pki/acme/secrets.ts";
 import { acmeKeysFor } from "../../store/acme-keys.ts";
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, Principal } from "../../store/types.ts";
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeOrderRecord, CertificateRecord, Principal } from "../../store/types.ts";
 import type { RequestMeta } from "../../authority/mint-leaf.ts";
 import { authorityContext, clientAddress, requestMeta, requireStores } from "../context.ts";
 import { limitByPrincipal, limitClient } from "../middleware/rate-limit.ts";
@@ -47,6 +47,8 @@ interface Verified {
   payload: Uint8Array;
   acting?: ActingAccount;
   jwk?: JWK;
+  /** What `preload` read with the account. */
+  loaded?: { order: AcmeOrderRecord | null; authorizations: AcmeAuthorizationRecord[] } | { certificate: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null } | undefined;
 }
 
 function url(a: Acme, path: string): string {
@@ -160,13 +162,19 @@ async function readBody(c: C): Promise<string> {
   }
 }
 
+/** What a request reads with its account, in the same D1 batch (one round trip for the hot paths). */
+type Preload = { order: string } | { certificate: string };
+
 /**
  * RFC 8555 §6.2–§6.5 for one POST: Content-Type, flattened JWS, header rules,
- * url, nonce MAC and age, the key (kid → the account; jwk → that key),
- * signature, and only then the nonce is spent (a unique insert), so
- * unauthenticated traffic never writes.
+ * url, nonce MAC and age, the key (kid → the account, read in one batch with
+ * the resource `preload` names; jwk → that key), signature, and only then
+ * the nonce is spent, so unauthenticated traffic never writes. A request
+ * with a state change defers the spending (`deferNonce`) to that change's
+ * transaction (a replay then changes nothing); handleAcme spends a deferred
+ * nonce the use case did not, success or refusal, so every verified nonce is spent once.
  */
-async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either"): Promise<Verified> {
+async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload?: Preload; deferNonce?: boolean } = {}): Promise<Verified> {
   const type = a.c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
   if (type !== "application/jose+json") throw new AcmeProblem("malformed", "ACME requests are application/jose+json (RFC 8555 §6.2)", { status: 415 });
   const text = await readBody(a.c);
@@ -192,16 +200,42 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either"): Promise<Ver
     const prefix = url(a, "/acme/account/");
     const kid = jws.header.kid!;
     const id = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
-    const account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await a.ctx.store.account(id) : null;
+    let account: AcmeAccountRecord | null = null;
+    let loaded: Verified["loaded"];
+    if (/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+      if (o.preload && "order" in o.preload) {
+        const r = await a.ctx.store.accountWithOrder(id, o.preload.order);
+        account = r.account;
+        loaded = { order: r.order, authorizations: r.authorizations };
+      } else if (o.preload) {
+        const r = await a.ctx.store.accountWithCertificate(id, o.preload.certificate);
+        account = r.account;
+        loaded = { certificate: r.certificate };
+      } else {
+        account = await a.ctx.store.account(id);
+      }
+    }
     if (!account) throw new AcmeProblem("accountDoesNotExist", "the kid is not the URL of an account of this server (RFC 8555 §6.2)");
     const payload = await verifyWithAccountKey(jws, account.jwk);
-    verified = { jws, payload, acting: await accountForRequest(a.ctx, account) };
+    verified = { jws, payload, loaded };
+    // Verified: from here on this nonce is spent whatever happens (handleAcme spends it if nothing else did).
+    a.ctx.nonce = { value: nonce, expiresAt: new Date(check.expiresAtMs).toISOString(), spent: false };
+    verified.acting = await accountForRequest(a.ctx, account);
   }
-  if (!(await a.ctx.store.spendNonce(nonce, new Date(check.expiresAtMs).toISOString()))) {
-    throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
-  }
+  a.ctx.nonce ??= { value: nonce, expiresAt: new Date(check.expiresAtMs).toISOString(), spent: false };
+  if (!o.deferNonce) await spendNonce(a);
   if (verified.acting) a.c.set("principal", verified.acting.principal);
   return verified;
+}
+
+/** Spends the verified request's nonce unless its state change's transaction did; a replay is badNonce. */
+async function spendNonce(a: Acme): Promise<void> {
+  const n = a.ctx.nonce;
+  if (!n || n.spent) return;
+  n.spent = true;
+  if (!(await a.ctx.store.spendNonce(n.value, n.expiresAt))) {
+    throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
+  }
 }
 
 function requireAccount(v: Verified): ActingAccount {
@@ -315,7 +349,8 @@ const keyChange: Handler = async (a) => {
 };
 
 const newOrder: Handler = async (a) => {
-  const v = await verifyPost(a, "kid");
+  // The nonce is spent in the order's transaction (placeOrder).
+  const v = await verifyPost(a, "kid", { deferNonce: true });
   const acting = requireAccount(v);
   await limit(a, acting.principal);
   const payload = payloadJson(v.payload);
@@ -325,19 +360,26 @@ const newOrder: Handler = async (a) => {
   return respond(a, 201, orderJson(a, view), { Location: url(a, `/acme/order/${view.order.id}`) });
 };
 
+function preloadedOrder(v: Verified, account: AcmeAccountRecord): OrderView {
+  const loaded = v.loaded && "order" in v.loaded ? v.loaded : { order: null, authorizations: [] };
+  return ownOrder(account, loaded.order, loaded.authorizations);
+}
+
 const orderResource = (id: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid");
+  const v = await verifyPost(a, "kid", { preload: { order: id } });
   postAsGet(v);
-  const view = await orderOf(a.ctx, requireAccount(v).account, id);
+  const view = preloadedOrder(v, requireAccount(v).account);
   return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
 };
 
 const finalize = (id: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid");
+  // The order is read with the account; the nonce is spent in the certificate's transaction (finalizeOrder).
+  const v = await verifyPost(a, "kid", { preload: { order: id }, deferNonce: true });
   const acting = requireAccount(v);
   await limit(a, acting.principal);
+  const own = preloadedOrder(v, acting.account);
   const authority = await authorityContext(a.c);
-  const view = await finalizeOrder(authority, a.ctx, acting, id, payloadJson(v.payload));
+  const view = await finalizeOrder(authority, a.ctx, acting, own, payloadJson(v.payload));
   return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
 };
 
@@ -348,10 +390,10 @@ const authorization = (id: string): Handler => async (a) => {
 };
 
 const certificate = (serial: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid");
+  const v = await verifyPost(a, "kid", { preload: { certificate: serial } });
   postAsGet(v);
   const set = await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now);
-  const chain = await certificateChain(requireStores(a.c).ledger, set, requireAccount(v), serial);
+  const chain = certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
   return respond(a, 200, chain);
 };
 
@@ -407,6 +449,7 @@ export async function handleAcme(c: C): Promise<Response> {
   const base = (typeof config !== "string" && config.publicUrl) || new URL(c.req.url).origin;
   const keysPromise = acmeKeysFor(deps.storeKey);
   const keys = keysPromise ? await keysPromise : null;
+  let acme: Acme | undefined;
   try {
     await limitClient(c);
     if (typeof config === "string") throw new AcmeProblem("serverInternal", config, { status: 503 });
@@ -422,8 +465,20 @@ export async function handleAcme(c: C): Promise<Response> {
       ctx: { store: stores.acme, keys, config, tokens: deps.tokens, trust: deps.oidcTrust, now: c.get("now") },
     };
     a.ctx.limitPrincipal = (p) => limit(a, p);
-    return await found.handler(a);
+    acme = a;
+    const res = await found.handler(a);
+    await spendNonce(a);
+    return res;
   } catch (e) {
-    return problemResponse({ base, keys }, toProblem(e, requestId), requestId);
+    let problem = toProblem(e, requestId);
+    // A verified request's nonce is spent even when it is refused: replaying it must never change state later.
+    if (acme?.ctx.nonce && !acme.ctx.nonce.spent) {
+      try {
+        await spendNonce(acme);
+      } catch (spendError) {
+        problem = toProblem(spendError, requestId);
+      }
+    }
+    return problemResponse({ base, keys }, problem, requestId);
   }
 }
