@@ -396,6 +396,57 @@ describe("finalize", () => {
     expect(row?.acme_account_id).toBe(account.url.split("/").pop());
   });
 
+  it("answers a finalize retried with the same CSR (cert-manager#3777) with the order, and issues nothing new", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const { csr } = await csrFor(["cp.example.com"]);
+    const post = () => acmePost(account.key, `${pathOf(url)}/finalize`, { csr }, { kid: account.url });
+    const first = await post();
+    expect(first.status, await first.clone().text()).toBe(200);
+    const body = (await first.json()) as { status: string; certificate: string };
+    const again = await post();
+    expect([again.status, again.headers.get("Location")]).toEqual([200, url]);
+    expect(await again.json()).toMatchObject({ status: "valid", certificate: body.certificate });
+    // Another CSR for the same names (a new key) on the valid order is still orderNotReady (RFC 8555 §7.4).
+    await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(1);
+  });
+
+  it("issues one certificate when the same CSR's finalize races itself; both get the valid order", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const { csr } = await csrFor(["cp.example.com"]);
+    const results = await Promise.all([0, 1].map(() => acmePost(account.key, `${pathOf(url)}/finalize`, { csr }, { kid: account.url })));
+    const bodies = (await Promise.all(results.map((r) => r.json()))) as { status: string; certificate: string }[];
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    expect(bodies[0]).toMatchObject({ status: "valid" });
+    expect(bodies[1]!.certificate).toBe(bodies[0]!.certificate);
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(1);
+  });
+
+  it("never lets a replayed finalize or newOrder change anything: the nonce is spent in the same transaction", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const nonce = await freshNonce();
+    const orderBody = await signJws(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: account.url, nonce });
+    const placed = await postJws("/acme/new-order", orderBody);
+    expect(placed.status, await placed.clone().text()).toBe(201);
+    await expectAcmeProblem(await postJws("/acme/new-order", orderBody), 400, "badNonce");
+    const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(orders!.n).toBe(2);
+    // A finalize whose nonce was already spent (by a refused request) issues nothing, and the order stays ready.
+    const { csr } = await csrFor(["cp.example.com"]);
+    const spent = await freshNonce();
+    await expectAcmeProblem(await postJws(`${pathOf(url)}/finalize`, await signJws(account.key, `${pathOf(url)}/finalize`, { csr: "not-a-csr!" }, { kid: account.url, nonce: spent })), 400, "badCSR");
+    await expectAcmeProblem(await postJws(`${pathOf(url)}/finalize`, await signJws(account.key, `${pathOf(url)}/finalize`, { csr }, { kid: account.url, nonce: spent })), 400, "badNonce");
+    const order = await env.DB!.prepare("SELECT status FROM acme_orders WHERE id = ?").bind(url.split("/").pop()).first<{ status: string }>();
+    expect(order!.status).toBe("ready");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(0);
+  });
+
   it("issues exactly one certificate when two finalizes race", async () => {
     const account = await register();
     const { url } = await newOrder(account, dns("cp.example.com"));
