@@ -37,6 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const CFSSL_ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
 const CONNECTIONS = 8;
+const PROFILE = process.env.BENCH_PROFILE;
 /** BENCH_ONLY=<regex>: only the workloads whose name matches (and skip cold start and the core), for quick iterations. */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -105,6 +106,38 @@ async function startMiniflare(options: ConstructorParameters<typeof Miniflare>[0
   const pids = [...childPids("workerd")].filter((p) => !before.has(p));
   if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
   return { mf, url, direct, pid: pids[0]! };
+}
+
+/** V8's sampling profiler on the app's isolate over the inspector (as bench/profile-workerd.ts does). */
+async function startProfiler(port: number): Promise<{ stop(): Promise<unknown> }> {
+  const { default: WebSocket } = await import("ws");
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
+  console.log(`inspector targets: ${targets.map((t) => JSON.stringify(t.title)).join(", ")}`);
+  const target = targets.find((t) => !/entry|loopback|^core:/.test(t.title)) ?? targets[0]!;
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r) => ws.once("open", r));
+  let id = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.on("message", (m) => {
+    const msg = JSON.parse(String(m)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<{ profile?: unknown }>((r) => {
+      const i = ++id;
+      pending.set(i, r as (v: unknown) => void);
+      ws.send(JSON.stringify({ id: i, method, params }));
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 100 });
+  await send("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await send("Profiler.stop");
+      ws.close();
+      return profile;
+    },
+  };
 }
 
 function freePort(): Promise<number> {
@@ -246,6 +279,8 @@ async function main() {
       bindings: { ...authority.bindings, MAX_TTL: "397d", DEFAULT_TTL: "90d", CORS_ORIGINS: "", OIDC_TRUST: JSON.stringify(oidcTrust) },
       d1Databases: { DB: "edgeca-bench" },
       d1Persist: join(scratch, "d1"),
+      // BENCH_PROFILE=<file.cpuprofile>: V8's sampling profile of the isolate thread during the ACME rounds (bench/summarize-profile.ts reads it).
+      ...(PROFILE ? { inspectorPort: await freePort() } : {}),
     };
 
     // 2. Cold start: spawn → first answer, the app vs an empty worker (median of 5); CPU of workerd over the same span.
@@ -433,6 +468,7 @@ async function main() {
     let acmeD1Calls: Record<string, number> | null = null;
     if (!ONLY || ONLY.test("acme")) {
       log("ACME issuance vs sign …");
+      const profiler = PROFILE ? await startProfiler((appOptions as { inspectorPort?: number }).inspectorPort!) : null;
       acme = await acmeBench({
         origin: app.direct,
         token,
@@ -446,6 +482,10 @@ async function main() {
         baseline: { process: baselineCpu, main: baselineMain },
         log,
       });
+      if (profiler) {
+        writeFileSync(PROFILE!, JSON.stringify(await profiler.stop()));
+        log(`profile of the isolate thread during the ACME rounds: ${PROFILE} (tsx bench/summarize-profile.ts ${PROFILE})`);
+      }
       // Where that CPU goes locally: D1 calls per request (each ~0.7–0.9 ms of workerd's CPU in the simulator).
       const { countAcmeD1Calls } = await import("./acme-d1-calls.ts");
       const counts = await countAcmeD1Calls();
