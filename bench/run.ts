@@ -108,12 +108,16 @@ async function startMiniflare(options: ConstructorParameters<typeof Miniflare>[0
   return { mf, url, direct, pid: pids[0]! };
 }
 
-/** V8's sampling profiler on the app's isolate over the inspector (as bench/profile-workerd.ts does). */
-async function startProfiler(port: number): Promise<{ stop(): Promise<unknown> }> {
+/**
+ * V8's sampling profiler on one isolate of a workerd process over the inspector (as bench/profile-workerd.ts
+ * does): the worker's own ("core:user:"), or the local D1 simulator's ("d1:db:<name>"). `busyMs` of a
+ * profile is its sampled time minus idle: the CPU that isolate spent.
+ */
+async function startProfiler(port: number, title: RegExp): Promise<{ start(): Promise<void>; stop(): Promise<{ profile: unknown; busyMs: number }>; close(): void }> {
   const { default: WebSocket } = await import("ws");
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
-  console.log(`inspector targets: ${targets.map((t) => JSON.stringify(t.title)).join(", ")}`);
-  const target = targets.find((t) => !/entry|loopback|^core:/.test(t.title)) ?? targets[0]!;
+  const target = targets.find((t) => title.test(t.title));
+  if (!target) throw new Error(`no inspector target ${title}: ${targets.map((t) => t.title).join(", ")}`);
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((r) => ws.once("open", r));
   let id = 0;
@@ -123,20 +127,25 @@ async function startProfiler(port: number): Promise<{ stop(): Promise<unknown> }
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
   });
   const send = (method: string, params: object = {}) =>
-    new Promise<{ profile?: unknown }>((r) => {
+    new Promise<{ profile?: { nodes: { id: number; callFrame: { functionName: string } }[]; samples: number[]; timeDeltas: number[] } }>((r) => {
       const i = ++id;
       pending.set(i, r as (v: unknown) => void);
       ws.send(JSON.stringify({ id: i, method, params }));
     });
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
-  await send("Profiler.start");
   return {
+    start: async () => void (await send("Profiler.start")),
     async stop() {
       const { profile } = await send("Profiler.stop");
-      ws.close();
-      return profile;
+      const idle = new Set(profile!.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+      let busy = 0;
+      profile!.samples.forEach((sample, k) => {
+        if (!idle.has(sample)) busy += profile!.timeDeltas[k] ?? 0;
+      });
+      return { profile, busyMs: busy / 1000 };
     },
+    close: () => ws.close(),
   };
 }
 
@@ -468,7 +477,10 @@ async function main() {
     let acmeD1Calls: Record<string, number> | null = null;
     if (!ONLY || ONLY.test("acme")) {
       log("ACME issuance vs sign …");
-      const profiler = PROFILE ? await startProfiler((appOptions as { inspectorPort?: number }).inspectorPort!) : null;
+      // BENCH_PROFILE: the worker's isolate and the D1 simulator's, profiled round by round, say where each certificate's CPU goes.
+      const inspector = (appOptions as { inspectorPort?: number }).inspectorPort;
+      const profilers = PROFILE && inspector ? { app: await startProfiler(inspector, /core:user:/), d1: await startProfiler(inspector, /d1:db:edgeca-bench/) } : null;
+      const profiles: Record<string, unknown> = {};
       acme = await acmeBench({
         origin: app.direct,
         token,
@@ -481,10 +493,29 @@ async function main() {
         mainThreadCpuSeconds,
         baseline: { process: baselineCpu, main: baselineMain },
         log,
+        ...(profilers
+          ? {
+              profile: {
+                async begin() {
+                  await profilers.app.start();
+                  await profilers.d1.start();
+                },
+                async end(which: string, round: number) {
+                  const app = await profilers.app.stop();
+                  const d1 = await profilers.d1.stop();
+                  profiles[`${which}-${round}-app`] = app.profile;
+                  profiles[`${which}-${round}-d1`] = d1.profile;
+                  return { appMs: app.busyMs, d1Ms: d1.busyMs };
+                },
+              },
+            }
+          : {}),
       });
-      if (profiler) {
-        writeFileSync(PROFILE!, JSON.stringify(await profiler.stop()));
-        log(`profile of the isolate thread during the ACME rounds: ${PROFILE} (tsx bench/summarize-profile.ts ${PROFILE})`);
+      if (profilers) {
+        profilers.app.close();
+        profilers.d1.close();
+        for (const [name, profile] of Object.entries(profiles)) writeFileSync(`${PROFILE}.${name}.cpuprofile`, JSON.stringify(profile));
+        log(`profiles: ${PROFILE}.<acme|sign>-<round>-<app|d1>.cpuprofile (tsx bench/summarize-profile.ts <file>)`);
       }
       // Where that CPU goes locally: D1 calls per request (each ~0.7–0.9 ms of workerd's CPU in the simulator).
       const { countAcmeD1Calls } = await import("./acme-d1-calls.ts");

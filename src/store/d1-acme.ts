@@ -5,7 +5,7 @@
  * conditional statements or one batch, which D1 runs as a transaction.
  */
 import { AcmeProblem } from "../pki/acme/problem.ts";
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabRecord, AcmeOrderRecord, AcmeStore, CertificateRecord } from "./types.ts";
+import { AccountChanged, type AcmeAccountRecord, type AcmeAuthorizationRecord, type AcmeEabRecord, type AcmeOrderRecord, type AcmeStore, type CertificateRecord, type PendingNonce } from "./types.ts";
 
 interface AccountRow extends Omit<AcmeAccountRecord, "jwk" | "contact" | "binding"> {
   jwk: string;
@@ -65,6 +65,25 @@ function replayed(): AcmeProblem {
 }
 
 const SELECT_ACCOUNT = "SELECT * FROM acme_accounts WHERE id = ?";
+
+/**
+ * Spends a nonce with a plain insert (a replay fails the transaction: UNIQUE). Guarded by the account
+ * (PendingNonce.account): expires_at is NULL unless the account is still valid with that key and binding, which
+ * fails the transaction too (NOT NULL), so a request verified with a stale copy changes nothing.
+ */
+function spendStatement(db: D1Database, nonce: PendingNonce): D1PreparedStatement {
+  if (!nonce.account) return db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)").bind(nonce.value, nonce.expiresAt);
+  return db
+    .prepare("INSERT INTO acme_nonces (nonce, expires_at) SELECT ?1, CASE WHEN EXISTS (SELECT 1 FROM acme_accounts WHERE id = ?3 AND thumbprint = ?4 AND status = 'valid' AND binding = ?5) THEN ?2 END")
+    .bind(nonce.value, nonce.expiresAt, nonce.account.id, nonce.account.thumbprint, nonce.account.binding);
+}
+
+/** What a failed transaction that spent `nonce` means: a replay, a changed account, or neither. */
+function spendFailure(e: unknown): Error | null {
+  if (isUnique(e, "acme_nonces.nonce")) return replayed();
+  if (e instanceof Error && /NOT NULL constraint failed: acme_nonces\.expires_at/.test(e.message)) return new AccountChanged();
+  return null;
+}
 
 function isUnique(e: unknown, column: string): boolean {
   return e instanceof Error && e.message.includes("UNIQUE constraint failed") && e.message.includes(column);
@@ -140,8 +159,8 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
       return r.results.map(toAccount);
     },
     async createOrder(o, authorizations, nonce) {
-      // The nonce is spent by a plain insert in the order's transaction: a replay fails it, and nothing is ordered.
-      const spend = nonce ? [db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)").bind(nonce.value, nonce.expiresAt)] : [];
+      // The nonce is spent in the order's transaction: a replay (or a changed account) fails it, and nothing is ordered.
+      const spend = nonce ? [spendStatement(db, nonce)] : [];
       try {
         await db.batch([
         ...spend,
@@ -160,10 +179,27 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
           ),
         ]);
       } catch (e) {
-        if (nonce && isUnique(e, "acme_nonces.nonce")) throw replayed();
-        throw e;
+        throw (nonce && spendFailure(e)) || e;
       }
       if (nonce) nonce.spent = true;
+    },
+    async spendNonceAndRead(nonce, what) {
+      const reads =
+        "order" in what
+          ? [db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(what.order), db.prepare("SELECT * FROM acme_authorizations WHERE order_id = ? ORDER BY rowid").bind(what.order)]
+          : [db.prepare("SELECT pem, issuer_fingerprint, acme_account_id FROM certificates WHERE serial = ?").bind(what.certificate)];
+      let results: D1Result[];
+      try {
+        results = await db.batch([spendStatement(db, nonce), ...reads]);
+      } catch (e) {
+        throw spendFailure(e) ?? e;
+      }
+      nonce.spent = true;
+      if ("order" in what) {
+        const o = results[1]!.results[0] as OrderRow | undefined;
+        return { order: o ? toOrder(o) : null, authorizations: o ? (results[2]!.results as AuthorizationRow[]).map(toAuthorization) : [] };
+      }
+      return { certificate: (results[1]!.results[0] as Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | undefined) ?? null };
     },
     async accountWithOrder(accountId, orderId) {
       const [account, order, authorizations] = await db.batch([

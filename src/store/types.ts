@@ -387,6 +387,20 @@ export interface PendingNonce {
   expiresAt: string;
   /** Set once it is recorded as spent (by the state change's transaction, or alone). */
   spent: boolean;
+  /**
+   * The request was verified with a per-isolate copy of the account: the nonce is spent only if the
+   * stored account is still valid with this key and binding (JSON, as stored), in the same transaction
+   * (AccountChanged otherwise, nothing written).
+   */
+  account?: { id: string; thumbprint: string; binding: string } | undefined;
+}
+
+/** A guarded nonce (PendingNonce.account) found its account deactivated or re-keyed: nothing was written; verify again from storage. */
+export class AccountChanged extends Error {
+  constructor() {
+    super("the account changed since this isolate read it");
+    this.name = "AccountChanged";
+  }
 }
 
 /**
@@ -445,6 +459,8 @@ export interface AcmeStore {
   createOrder(order: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[], nonce?: PendingNonce): Promise<void>;
   /** The account, and the order with its authorizations (null when no such order), in one read. */
   accountWithOrder(accountId: string, orderId: string): Promise<{ account: AcmeAccountRecord | null; order: AcmeOrderRecord | null; authorizations: AcmeAuthorizationRecord[] }>;
+  /** Spends a guarded nonce and reads the order with its authorizations, or a certificate, in one transaction (badNonce, AccountChanged). */
+  spendNonceAndRead(nonce: PendingNonce, what: { order: string } | { certificate: string }): Promise<{ order: AcmeOrderRecord | null; authorizations: AcmeAuthorizationRecord[] } | { certificate: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null }>;
   /** The account, and what a download needs of a certificate (null when no such serial), in one read. */
   accountWithCertificate(accountId: string, serial: string): Promise<{ account: AcmeAccountRecord | null; certificate: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null }>;
   /** An order, ready or processing and unexpired at `now`, that names `certId` in replaces (RFC 9773 §5); null when none. */

@@ -251,6 +251,27 @@ describe("accounts", () => {
     await expectAcmeProblem(await acmePost(account.key, "/acme/new-account", { onlyReturnExisting: true }), 403, "unauthorized");
   });
 
+  it("refuses at once an account deactivated or re-keyed by another isolate, though this one verified with its copy", async () => {
+    const account = await register();
+    const id = account.url.split("/").pop()!;
+    const { url, res } = await newOrder(account, dns("cp.example.com"));
+    expect(res.status).toBe(201);
+    // Another isolate deactivates it: this isolate's copy still says valid, storage does not.
+    await env.DB!.prepare("UPDATE acme_accounts SET status = 'deactivated' WHERE id = ?").bind(id).run();
+    await expectAcmeProblem((await newOrder(account, dns("cp.example.com"))).res, 403, "unauthorized");
+    await expectAcmeProblem(await acmePost(account.key, pathOf(url), "", { kid: account.url }), 403, "unauthorized");
+    const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(id).first<{ n: number }>();
+    expect(orders!.n).toBe(1);
+    // Another account's key rolled over elsewhere: the old key no longer acts, even where it was cached.
+    const other = await register();
+    const otherId = other.url.split("/").pop()!;
+    await newOrder(other, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_accounts SET thumbprint = 'rekeyed', jwk = ? WHERE id = ?").bind(JSON.stringify((await accountKey()).jwk), otherId).run();
+    await expectAcmeProblem((await newOrder(other, dns("cp.example.com"))).res, 400, "malformed");
+    const otherOrders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(otherId).first<{ n: number }>();
+    expect(otherOrders!.n).toBe(1);
+  });
+
   it("updates contact and lists orders", async () => {
     const account = await register();
     const res = await acmePost(account.key, pathOf(account.url), { contact: ["mailto:ops@example.com"] }, { kid: account.url });

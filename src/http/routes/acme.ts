@@ -20,7 +20,7 @@ import { checkNonce, mintNonce } from "../../pki/acme/nonce.ts";
 import { AcmeProblem, acmeProblemBody, type AcmeErrorType } from "../../pki/acme/problem.ts";
 import type { AcmeKeys } from "../../pki/acme/secrets.ts";
 import { acmeKeysFor } from "../../store/acme-keys.ts";
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeOrderRecord, CertificateRecord, Principal } from "../../store/types.ts";
+import { AccountChanged, type AcmeAccountRecord, type AcmeAuthorizationRecord, type AcmeOrderRecord, type CertificateRecord, type Principal } from "../../store/types.ts";
 import type { RequestMeta } from "../../authority/mint-leaf.ts";
 import { authorityContext, clientAddress, requestMeta, requireStores } from "../context.ts";
 import { limitByPrincipal, limitClient } from "../middleware/rate-limit.ts";
@@ -39,6 +39,28 @@ interface Acme {
   base: string;
   keys: AcmeKeys;
   ctx: AcmeContext;
+  /** The request body, read once (a request verified with a stale account copy runs again from storage). */
+  body?: string;
+  /** Verify from storage, not from this isolate's copy of the account (set for that second run). */
+  fresh?: boolean;
+}
+
+/**
+ * Accounts as last read from storage, per isolate, so the hot requests (newOrder, the order, the
+ * download) verify their JWS without a read first. A copy is only a guess: those requests spend their
+ * nonce in the same D1 transaction as their read or write, on condition that the stored account is
+ * still valid with the same key and binding (PendingNonce.account); when it is not (deactivated or
+ * re-keyed in another isolate), nothing is written and the request runs again from storage. The
+ * binding's principal is re-resolved against the current tokens and trust policies on every request, as before.
+ */
+const ACCOUNTS = new Map<string, AcmeAccountRecord>();
+const MAX_ACCOUNTS = 1024;
+
+function remember(account: AcmeAccountRecord): void {
+  ACCOUNTS.delete(account.id);
+  if (account.status !== "valid") return;
+  if (ACCOUNTS.size >= MAX_ACCOUNTS) ACCOUNTS.delete(ACCOUNTS.keys().next().value!);
+  ACCOUNTS.set(account.id, account);
 }
 
 /** The JWS of a POST, verified: its payload, and the account (kid) or key (jwk) that signed it. */
@@ -174,10 +196,11 @@ type Preload = { order: string } | { certificate: string };
  * transaction (a replay then changes nothing); handleAcme spends a deferred
  * nonce the use case did not, success or refusal, so every verified nonce is spent once.
  */
-async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload?: Preload; deferNonce?: boolean } = {}): Promise<Verified> {
+async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload?: Preload; deferNonce?: boolean; fast?: boolean } = {}): Promise<Verified> {
   const type = a.c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
   if (type !== "application/jose+json") throw new AcmeProblem("malformed", "ACME requests are application/jose+json (RFC 8555 §6.2)", { status: 415 });
-  const text = await readBody(a.c);
+  a.body ??= await readBody(a.c);
+  const text = a.body;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -200,6 +223,19 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload
     const prefix = url(a, "/acme/account/");
     const kid = jws.header.kid!;
     const id = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
+    const expiresAt = new Date(check.expiresAtMs).toISOString();
+    const cached = o.fast && !a.fresh ? ACCOUNTS.get(id) : undefined;
+    if (cached) {
+      // The fast path: verified with this isolate's copy; the nonce is spent guarded by the stored account (see ACCOUNTS).
+      const payload = await verifyWithAccountKey(jws, cached.jwk).catch(() => null);
+      if (payload) {
+        a.ctx.nonce = { value: nonce, expiresAt, spent: false, account: { id, thumbprint: cached.thumbprint, binding: JSON.stringify(cached.binding) } };
+        const acting = await accountForRequest(a.ctx, cached);
+        const loaded = o.preload ? await a.ctx.store.spendNonceAndRead(a.ctx.nonce, o.preload) : undefined;
+        a.c.set("principal", acting.principal);
+        return { jws, payload, acting, loaded };
+      }
+    }
     let account: AcmeAccountRecord | null = null;
     let loaded: Verified["loaded"];
     if (/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
@@ -216,6 +252,7 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload
       }
     }
     if (!account) throw new AcmeProblem("accountDoesNotExist", "the kid is not the URL of an account of this server (RFC 8555 §6.2)");
+    remember(account);
     const payload = await verifyWithAccountKey(jws, account.jwk);
     verified = { jws, payload, loaded };
     // Verified: from here on this nonce is spent whatever happens (handleAcme spends it if nothing else did).
@@ -350,7 +387,7 @@ const keyChange: Handler = async (a) => {
 
 const newOrder: Handler = async (a) => {
   // The nonce is spent in the order's transaction (placeOrder).
-  const v = await verifyPost(a, "kid", { deferNonce: true });
+  const v = await verifyPost(a, "kid", { deferNonce: true, fast: true });
   const acting = requireAccount(v);
   await limit(a, acting.principal);
   const payload = payloadJson(v.payload);
@@ -366,7 +403,7 @@ function preloadedOrder(v: Verified, account: AcmeAccountRecord): OrderView {
 }
 
 const orderResource = (id: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid", { preload: { order: id } });
+  const v = await verifyPost(a, "kid", { preload: { order: id }, fast: true });
   postAsGet(v);
   const view = preloadedOrder(v, requireAccount(v).account);
   return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
@@ -390,7 +427,7 @@ const authorization = (id: string): Handler => async (a) => {
 };
 
 const certificate = (serial: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid", { preload: { certificate: serial } });
+  const v = await verifyPost(a, "kid", { preload: { certificate: serial }, fast: true });
   postAsGet(v);
   const set = await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now);
   const chain = certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
@@ -466,7 +503,16 @@ export async function handleAcme(c: C): Promise<Response> {
     };
     a.ctx.limitPrincipal = (p) => limit(a, p);
     acme = a;
-    const res = await found.handler(a);
+    let res: Response;
+    try {
+      res = await found.handler(a);
+    } catch (e) {
+      if (!(e instanceof AccountChanged)) throw e;
+      // Verified with a stale copy of the account: nothing was written; verify again from storage.
+      a.fresh = true;
+      a.ctx.nonce = undefined;
+      res = await found.handler(a);
+    }
     await spendNonce(a);
     return res;
   } catch (e) {
