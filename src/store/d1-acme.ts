@@ -91,7 +91,18 @@ function isUnique(e: unknown, column: string): boolean {
 
 export function d1AcmeStore(db: D1Database): AcmeStore {
   return {
-    async spendNonce(nonce, expiresAt) {
+    async spendNonce(nonce, expiresAt, account) {
+      if (account) {
+        try {
+          await spendStatement(db, { value: nonce, expiresAt, spent: false, account }).run();
+          return true;
+        } catch (e) {
+          const failure = spendFailure(e);
+          if (failure instanceof AccountChanged) throw failure;
+          if (failure) return false;
+          throw e;
+        }
+      }
       const r = await db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING").bind(nonce, expiresAt).run();
       return r.meta.changes === 1;
     },

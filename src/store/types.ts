@@ -438,8 +438,8 @@ export interface AcmeAuthorizationRecord {
 
 /** ACME state (migrations/0008_acme.sql). */
 export interface AcmeStore {
-  /** Records a nonce as spent; false when it already was (a replay). */
-  spendNonce(nonce: string, expiresAt: string): Promise<boolean>;
+  /** Records a nonce as spent; false when it already was (a replay); AccountChanged when its guard (PendingNonce.account) fails. */
+  spendNonce(nonce: string, expiresAt: string, account?: PendingNonce["account"]): Promise<boolean>;
   createEab(record: AcmeEabRecord): Promise<void>;
   eab(kid: string): Promise<AcmeEabRecord | null>;
   /**

@@ -258,10 +258,16 @@ describe("accounts", () => {
     expect(res.status).toBe(201);
     // Another isolate deactivates it: this isolate's copy still says valid, storage does not.
     await env.DB!.prepare("UPDATE acme_accounts SET status = 'deactivated' WHERE id = ?").bind(id).run();
+    // Refused before any write (a name outside the policy): still unauthorized, the account's state comes first.
+    await expectAcmeProblem((await newOrder(account, dns("evil.example.org"))).res, 403, "unauthorized");
+    // Valid again (read, so this isolate's copy is back), then deactivated elsewhere once more: a write is refused too.
+    await env.DB!.prepare("UPDATE acme_accounts SET status = 'valid' WHERE id = ?").bind(id).run();
+    expect((await newOrder(account, dns("cp.example.com"))).res.status).toBe(201);
+    await env.DB!.prepare("UPDATE acme_accounts SET status = 'deactivated' WHERE id = ?").bind(id).run();
     await expectAcmeProblem((await newOrder(account, dns("cp.example.com"))).res, 403, "unauthorized");
     await expectAcmeProblem(await acmePost(account.key, pathOf(url), "", { kid: account.url }), 403, "unauthorized");
     const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(id).first<{ n: number }>();
-    expect(orders!.n).toBe(1);
+    expect(orders!.n).toBe(2);
     // Another account's key rolled over elsewhere: the old key no longer acts, even where it was cached.
     const other = await register();
     const otherId = other.url.split("/").pop()!;

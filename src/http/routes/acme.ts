@@ -270,7 +270,7 @@ async function spendNonce(a: Acme): Promise<void> {
   const n = a.ctx.nonce;
   if (!n || n.spent) return;
   n.spent = true;
-  if (!(await a.ctx.store.spendNonce(n.value, n.expiresAt))) {
+  if (!(await a.ctx.store.spendNonce(n.value, n.expiresAt, n.account))) {
     throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
   }
 }
@@ -478,6 +478,23 @@ function route(path: string): { methods: string[]; handler: Handler } | null {
   return null;
 }
 
+/**
+ * Runs a handler and spends the verified request's nonce if its use case did not, success or refusal:
+ * replaying a refused request must never change state later (RFC 8555 §6.5). A refusal whose nonce was
+ * already spent is badNonce; AccountChanged (a stale copy of the account) goes up to be run again.
+ */
+async function attempt(a: Acme, handler: Handler): Promise<Response> {
+  let res: Response;
+  try {
+    res = await handler(a);
+  } catch (e) {
+    if (!(e instanceof AccountChanged) && a.ctx.nonce && !a.ctx.nonce.spent) await spendNonce(a);
+    throw e;
+  }
+  await spendNonce(a);
+  return res;
+}
+
 /** Serves one /acme/* request; every failure becomes an RFC 8555 problem document with a fresh nonce. */
 export async function handleAcme(c: C): Promise<Response> {
   const requestId = c.get("requestId");
@@ -486,7 +503,6 @@ export async function handleAcme(c: C): Promise<Response> {
   const base = (typeof config !== "string" && config.publicUrl) || new URL(c.req.url).origin;
   const keysPromise = acmeKeysFor(deps.storeKey);
   const keys = keysPromise ? await keysPromise : null;
-  let acme: Acme | undefined;
   try {
     await limitClient(c);
     if (typeof config === "string") throw new AcmeProblem("serverInternal", config, { status: 503 });
@@ -502,29 +518,16 @@ export async function handleAcme(c: C): Promise<Response> {
       ctx: { store: stores.acme, keys, config, tokens: deps.tokens, trust: deps.oidcTrust, now: c.get("now") },
     };
     a.ctx.limitPrincipal = (p) => limit(a, p);
-    acme = a;
-    let res: Response;
     try {
-      res = await found.handler(a);
+      return await attempt(a, found.handler);
     } catch (e) {
       if (!(e instanceof AccountChanged)) throw e;
-      // Verified with a stale copy of the account: nothing was written; verify again from storage.
+      // Verified with a stale copy of the account (deactivated or re-keyed elsewhere): nothing was written; again from storage.
       a.fresh = true;
       a.ctx.nonce = undefined;
-      res = await found.handler(a);
+      return await attempt(a, found.handler);
     }
-    await spendNonce(a);
-    return res;
   } catch (e) {
-    let problem = toProblem(e, requestId);
-    // A verified request's nonce is spent even when it is refused: replaying it must never change state later.
-    if (acme?.ctx.nonce && !acme.ctx.nonce.spent) {
-      try {
-        await spendNonce(acme);
-      } catch (spendError) {
-        problem = toProblem(spendError, requestId);
-      }
-    }
-    return problemResponse({ base, keys }, problem, requestId);
+    return problemResponse({ base, keys }, toProblem(e, requestId), requestId);
   }
 }
