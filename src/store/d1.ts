@@ -101,9 +101,9 @@ function acmeFinalizeStatements(db: D1Database, serial: string, a: AcmeFinalizeW
         `UPDATE acme_orders SET status = 'valid', certificate_serial = ?1, csr_sha256 = ?2
            WHERE id = ?3 AND account_id = ?4 AND status = 'ready' AND expires_at > ?5
              AND NOT EXISTS (SELECT 1 FROM acme_authorizations WHERE order_id = ?3 AND (status <> 'valid' OR expires_at <= ?5))
-             AND EXISTS (SELECT 1 FROM acme_accounts WHERE id = ?4 AND thumbprint = ?6 AND status = 'valid')`,
+             AND EXISTS (SELECT 1 FROM acme_accounts WHERE id = ?4 AND thumbprint = ?6 AND status = 'valid' AND (?7 IS NULL OR binding = ?7))`,
       )
-      .bind(serial, a.csrSha256, a.orderId, a.accountId, a.now, a.thumbprint),
+      .bind(serial, a.csrSha256, a.orderId, a.accountId, a.now, a.thumbprint, a.binding ?? null),
     db.prepare("INSERT INTO acme_nonces (nonce, expires_at) SELECT ?1, NULL WHERE NOT EXISTS (SELECT 1 FROM acme_orders WHERE id = ?2 AND certificate_serial = ?3)").bind(`order-not-ready:${a.orderId}`, a.orderId, serial),
   ];
 }

@@ -414,6 +414,8 @@ export interface AcmeFinalizeWrite {
   orderId: string;
   accountId: string;
   thumbprint: string;
+  /** The account's binding (JSON, as stored) when the request used a per-isolate copy of the account (PendingNonce.account). */
+  binding?: string | undefined;
   csrSha256: string;
   now: string;
 }

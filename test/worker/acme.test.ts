@@ -474,6 +474,22 @@ describe("finalize", () => {
     expect(issued!.n).toBe(0);
   });
 
+  it("answers from storage when this isolate's copy of the order is stale: an authorization deactivated elsewhere, an order invalid elsewhere", async () => {
+    const account = await register();
+    const accountId = account.url.split("/").pop()!;
+    const first = await newOrder(account, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_authorizations SET status = 'deactivated' WHERE order_id = ?").bind(first.url.split("/").pop()).run();
+    await expectAcmeProblem(await finalize(account, first.url, ["cp.example.com"]), 403, "orderNotReady");
+    const second = await newOrder(account, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_orders SET status = 'invalid', error = 'elsewhere' WHERE id = ?").bind(second.url.split("/").pop()).run();
+    await expectAcmeProblem(await finalize(account, second.url, ["cp.example.com"]), 403, "orderNotReady");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(accountId).first<{ n: number }>();
+    expect(issued!.n).toBe(0);
+    // A fresh order still finalizes from the copy.
+    const third = await newOrder(account, dns("cp.example.com"));
+    expect((await finalize(account, third.url, ["cp.example.com"])).status).toBe(200);
+  });
+
   it("issues exactly one certificate when two finalizes race", async () => {
     const account = await register();
     const { url } = await newOrder(account, dns("cp.example.com"));

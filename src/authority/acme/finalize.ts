@@ -13,7 +13,7 @@ import { parseCertId } from "../../pki/ari.ts";
 import { fromBase64, sha256Hex, timingSafeEqual } from "../../pki/bytes.ts";
 import { describeCsrProblem, parseCsr } from "../../pki/csr.ts";
 import { normalizeNames } from "../../pki/names.ts";
-import { LedgerWriteRefused, type AcmeFinalizeWrite, type AcmeOrderRecord, type CertificateRecord } from "../../store/types.ts";
+import { AccountChanged, LedgerWriteRefused, type AcmeFinalizeWrite, type AcmeOrderRecord, type CertificateRecord } from "../../store/types.ts";
 import type { CaSet } from "../../pki/certificate-authority.ts";
 import { issuerByFingerprint } from "../certificate-authority.ts";
 import type { AuthorityContext } from "../mint-leaf.ts";
@@ -85,6 +85,7 @@ export async function finalizeOrder(authority: AuthorityContext, ctx: AcmeContex
     orderId: view.order.id,
     accountId: account.id,
     thumbprint: account.thumbprint,
+    binding: nonce.account?.binding,
     csrSha256,
     now: ctx.now.toISOString(),
   };
@@ -108,6 +109,8 @@ export async function finalizeOrder(authority: AuthorityContext, ctx: AcmeContex
         nonce.spent = true;
         throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
       }
+      // Read from per-isolate copies (PendingNonce.account): storage decides, so the request runs again from it.
+      if (nonce.account) throw new AccountChanged();
       // Another finalize won the order meanwhile (or it expired, or the account changed): answer as for a late retry.
       const again = await orderOf(ctx, account, view.order.id);
       return retried(again, orderStatus(again, ctx.now), csrSha256);

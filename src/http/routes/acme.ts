@@ -56,6 +56,19 @@ interface Acme {
 const ACCOUNTS = new Map<string, AcmeAccountRecord>();
 const MAX_ACCOUNTS = 1024;
 
+/**
+ * Orders this isolate just placed, so their finalize (which clients send right after) reads nothing
+ * before it signs: finalize's one transaction re-checks everything about the order (still ready,
+ * unexpired, authorizations valid, account valid with its key), and when the copy was stale it writes
+ * nothing and the request runs again from storage.
+ */
+const ORDERS = new Map<string, OrderView>();
+
+function rememberOrder(view: OrderView): void {
+  if (ORDERS.size >= MAX_ACCOUNTS) ORDERS.delete(ORDERS.keys().next().value!);
+  ORDERS.set(view.order.id, view);
+}
+
 function remember(account: AcmeAccountRecord): void {
   ACCOUNTS.delete(account.id);
   if (account.status !== "valid") return;
@@ -224,14 +237,16 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload
     const kid = jws.header.kid!;
     const id = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
     const expiresAt = new Date(check.expiresAtMs).toISOString();
-    const cached = o.fast && !a.fresh ? ACCOUNTS.get(id) : undefined;
+    // A deferred nonce with a read (finalize) takes the fast path only with this isolate's copy of the order.
+    const order = o.preload && "order" in o.preload && o.deferNonce ? ORDERS.get(o.preload.order) : undefined;
+    const cached = o.fast && !a.fresh && (!o.deferNonce || !o.preload || order) ? ACCOUNTS.get(id) : undefined;
     if (cached) {
       // The fast path: verified with this isolate's copy; the nonce is spent guarded by the stored account (see ACCOUNTS).
       const payload = await verifyWithAccountKey(jws, cached.jwk).catch(() => null);
       if (payload) {
         a.ctx.nonce = { value: nonce, expiresAt, spent: false, account: { id, thumbprint: cached.thumbprint, binding: JSON.stringify(cached.binding) } };
         const acting = await accountForRequest(a.ctx, cached);
-        const loaded = o.preload ? await a.ctx.store.spendNonceAndRead(a.ctx.nonce, o.preload) : undefined;
+        const loaded = order ? { order: order.order, authorizations: order.authorizations } : o.preload ? await a.ctx.store.spendNonceAndRead(a.ctx.nonce, o.preload) : undefined;
         a.c.set("principal", acting.principal);
         return { jws, payload, acting, loaded };
       }
@@ -394,6 +409,7 @@ const newOrder: Handler = async (a) => {
   // RFC 9773 §5: only an order naming a predecessor needs the CA set and the ledger.
   const renewal = payload?.["replaces"] !== undefined ? { set: await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now), ledger: requireStores(a.c).ledger } : undefined;
   const view = await placeOrder(a.ctx, acting.account, acting.principal, payload, renewal);
+  rememberOrder(view);
   return respond(a, 201, orderJson(a, view), { Location: url(a, `/acme/order/${view.order.id}`) });
 };
 
@@ -411,11 +427,12 @@ const orderResource = (id: string): Handler => async (a) => {
 
 const finalize = (id: string): Handler => async (a) => {
   // The order is read with the account; the nonce is spent in the certificate's transaction (finalizeOrder).
-  const v = await verifyPost(a, "kid", { preload: { order: id }, deferNonce: true });
+  const v = await verifyPost(a, "kid", { preload: { order: id }, deferNonce: true, fast: true });
   const acting = requireAccount(v);
   await limit(a, acting.principal);
   const own = preloadedOrder(v, acting.account);
   const authority = await authorityContext(a.c);
+  ORDERS.delete(id);
   const view = await finalizeOrder(authority, a.ctx, acting, own, payloadJson(v.payload));
   return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
 };
