@@ -27,6 +27,8 @@ export interface AcmeBenchOptions {
   /** the empty handler's CPU per request (process, isolate thread), subtracted per request made */
   baseline: { process: number; main: number };
   log(line: string): void;
+  /** BENCH_PROFILE: profile each round; `end` gives the busy CPU ms of the worker's isolate and of the D1 simulator's. */
+  profile?: { begin(): Promise<void>; end(which: "acme" | "sign", round: number): Promise<{ appMs: number; d1Ms: number }> } | undefined;
 }
 
 interface Round {
@@ -148,19 +150,33 @@ export async function acmeBench(o: AcmeBenchOptions) {
 
   const acmeRounds: Round[] = [];
   const signRounds: Round[] = [];
+  const split: Record<"acme" | "sign", { appMs: number; d1Ms: number; certificates: number }[]> = { acme: [], sign: [] };
+  const profiled = async (which: "acme" | "sign", r: number, once: (w: number) => Promise<number>): Promise<Round> => {
+    await o.profile?.begin();
+    const round = await loop(o, once);
+    const busy = await o.profile?.end(which, r);
+    if (busy) split[which].push({ ...busy, certificates: round.certificates });
+    return round;
+  };
   for (let r = 0; r < o.rounds; r++) {
-    acmeRounds.push(await loop(o, acmeOnce));
-    signRounds.push(await loop(o, signOnce));
+    acmeRounds.push(await profiled("acme", r, acmeOnce));
+    signRounds.push(await profiled("sign", r, signOnce));
     const a = acmeRounds.at(-1)!;
     const s = signRounds.at(-1)!;
-    o.log(`  round ${r + 1}: ACME ${a.cpuMsPerCert.toFixed(2)} ms CPU/cert (${(a.certificates / a.seconds).toFixed(0)}/s), sign ${s.cpuMsPerCert.toFixed(2)} ms CPU/cert (${(s.certificates / s.seconds).toFixed(0)}/s)`);
+    const where = (which: "acme" | "sign") => {
+      const b = split[which].at(-1);
+      return b ? ` (worker isolate ${(b.appMs / b.certificates).toFixed(2)}, D1 simulator ${(b.d1Ms / b.certificates).toFixed(2)})` : "";
+    };
+    o.log(`  round ${r + 1}: ACME ${a.cpuMsPerCert.toFixed(2)} ms CPU/cert${where("acme")} (${(a.certificates / a.seconds).toFixed(0)}/s), sign ${s.cpuMsPerCert.toFixed(2)} ms CPU/cert${where("sign")} (${(s.certificates / s.seconds).toFixed(0)}/s)`);
   }
+  const perCert = (which: "acme" | "sign") =>
+    split[which].length ? { worker_isolate_ms_per_certificate: round(median(split[which].map((b) => b.appMs / b.certificates))), d1_simulator_ms_per_certificate: round(median(split[which].map((b) => b.d1Ms / b.certificates))) } : {};
   const acme = summarize(acmeRounds, o.baseline);
   const sign = summarize(signRounds, o.baseline);
   const ratioProcess = round(acme.cpu_ms_per_certificate_process / sign.cpu_ms_per_certificate_process, 2);
   return {
-    "ACME issuance (newOrder → finalize → download)": acme,
-    "POST /v1/certificates/sign (same CSR, same loop)": sign,
+    "ACME issuance (newOrder → finalize → download)": { ...acme, ...perCert("acme") },
+    "POST /v1/certificates/sign (same CSR, same loop)": { ...sign, ...perCert("sign") },
     cpu_ratio_process: ratioProcess,
     cpu_ratio_minus_baseline: round(acme.cpu_ms_per_certificate / sign.cpu_ms_per_certificate, 2),
     budget: 2,

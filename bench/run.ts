@@ -37,6 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const CFSSL_ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
 const CONNECTIONS = 8;
+const PROFILE = process.env.BENCH_PROFILE;
 /** BENCH_ONLY=<regex>: only the workloads whose name matches (and skip cold start and the core), for quick iterations. */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -105,6 +106,47 @@ async function startMiniflare(options: ConstructorParameters<typeof Miniflare>[0
   const pids = [...childPids("workerd")].filter((p) => !before.has(p));
   if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
   return { mf, url, direct, pid: pids[0]! };
+}
+
+/**
+ * V8's sampling profiler on one isolate of a workerd process over the inspector (as bench/profile-workerd.ts
+ * does): the worker's own ("core:user:"), or the local D1 simulator's ("d1:db:<name>"). `busyMs` of a
+ * profile is its sampled time minus idle: the CPU that isolate spent.
+ */
+async function startProfiler(port: number, title: RegExp): Promise<{ start(): Promise<void>; stop(): Promise<{ profile: unknown; busyMs: number }>; close(): void }> {
+  const { default: WebSocket } = await import("ws");
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
+  const target = targets.find((t) => title.test(t.title));
+  if (!target) throw new Error(`no inspector target ${title}: ${targets.map((t) => t.title).join(", ")}`);
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r) => ws.once("open", r));
+  let id = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.on("message", (m) => {
+    const msg = JSON.parse(String(m)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<{ profile?: { nodes: { id: number; callFrame: { functionName: string } }[]; samples: number[]; timeDeltas: number[] } }>((r) => {
+      const i = ++id;
+      pending.set(i, r as (v: unknown) => void);
+      ws.send(JSON.stringify({ id: i, method, params }));
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 100 });
+  return {
+    start: async () => void (await send("Profiler.start")),
+    async stop() {
+      const { profile } = await send("Profiler.stop");
+      const idle = new Set(profile!.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+      let busy = 0;
+      profile!.samples.forEach((sample, k) => {
+        if (!idle.has(sample)) busy += profile!.timeDeltas[k] ?? 0;
+      });
+      return { profile, busyMs: busy / 1000 };
+    },
+    close: () => ws.close(),
+  };
 }
 
 function freePort(): Promise<number> {
@@ -246,6 +288,8 @@ async function main() {
       bindings: { ...authority.bindings, MAX_TTL: "397d", DEFAULT_TTL: "90d", CORS_ORIGINS: "", OIDC_TRUST: JSON.stringify(oidcTrust) },
       d1Databases: { DB: "edgeca-bench" },
       d1Persist: join(scratch, "d1"),
+      // BENCH_PROFILE=<file.cpuprofile>: V8's sampling profile of the isolate thread during the ACME rounds (bench/summarize-profile.ts reads it).
+      ...(PROFILE ? { inspectorPort: await freePort() } : {}),
     };
 
     // 2. Cold start: spawn → first answer, the app vs an empty worker (median of 5); CPU of workerd over the same span.
@@ -433,6 +477,10 @@ async function main() {
     let acmeD1Calls: Record<string, number> | null = null;
     if (!ONLY || ONLY.test("acme")) {
       log("ACME issuance vs sign …");
+      // BENCH_PROFILE: the worker's isolate and the D1 simulator's, profiled round by round, say where each certificate's CPU goes.
+      const inspector = (appOptions as { inspectorPort?: number }).inspectorPort;
+      const profilers = PROFILE && inspector ? { app: await startProfiler(inspector, /core:user:/), d1: await startProfiler(inspector, /d1:db:edgeca-bench/) } : null;
+      const profiles: Record<string, unknown> = {};
       acme = await acmeBench({
         origin: app.direct,
         token,
@@ -445,7 +493,30 @@ async function main() {
         mainThreadCpuSeconds,
         baseline: { process: baselineCpu, main: baselineMain },
         log,
+        ...(profilers
+          ? {
+              profile: {
+                async begin() {
+                  await profilers.app.start();
+                  await profilers.d1.start();
+                },
+                async end(which: string, round: number) {
+                  const app = await profilers.app.stop();
+                  const d1 = await profilers.d1.stop();
+                  profiles[`${which}-${round}-app`] = app.profile;
+                  profiles[`${which}-${round}-d1`] = d1.profile;
+                  return { appMs: app.busyMs, d1Ms: d1.busyMs };
+                },
+              },
+            }
+          : {}),
       });
+      if (profilers) {
+        profilers.app.close();
+        profilers.d1.close();
+        for (const [name, profile] of Object.entries(profiles)) writeFileSync(`${PROFILE}.${name}.cpuprofile`, JSON.stringify(profile));
+        log(`profiles: ${PROFILE}.<acme|sign>-<round>-<app|d1>.cpuprofile (tsx bench/summarize-profile.ts <file>)`);
+      }
       // Where that CPU goes locally: D1 calls per request (each ~0.7–0.9 ms of workerd's CPU in the simulator).
       const { countAcmeD1Calls } = await import("./acme-d1-calls.ts");
       const counts = await countAcmeD1Calls();

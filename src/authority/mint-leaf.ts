@@ -13,7 +13,7 @@ import { checkLeafCertificate, signLeafCertificate, type LeafTemplate, type Usag
 import type { SubjectName } from "../pki/names.ts";
 import { encodePem } from "../pki/pem.ts";
 import { computeValidity, randomSerialNumber } from "../pki/validity.ts";
-import type { AuditEvent, KeepAlive, Ledger } from "../store/types.ts";
+import { LedgerWriteRefused, type AcmeFinalizeWrite, type AuditEvent, type KeepAlive, type Ledger } from "../store/types.ts";
 import { isReplacesConflict, replacesError } from "./replaces.ts";
 
 /** Who asked, for the ledger and the audit trail. */
@@ -38,6 +38,8 @@ export interface AuthorityContext {
   request: RequestMeta;
   /** Keeps a ledger write alive if the client goes away (ExecutionContext.waitUntil). */
   keepAlive?: KeepAlive | undefined;
+  /** An ACME finalize's state change, recorded in the certificate's transaction (refused: LedgerWriteRefused, nothing recorded). */
+  acmeFinalize?: AcmeFinalizeWrite | undefined;
 }
 
 export function auditEvent(ctx: { now: Date; request: RequestMeta }, event: AuditEvent["event"], status: number, serial: string | null): AuditEvent {
@@ -130,10 +132,13 @@ export async function mintLeaf(ctx: AuthorityContext, req: LeafRequest): Promise
         },
         auditEvent(ctx, req.keySource === "csr" ? "sign" : "issue", 201, issued.serialNumber),
         ctx.keepAlive,
+        ctx.acmeFinalize,
       );
       return issued;
     } catch (e) {
       if (isSerialCollision(e) && attempt < 2) continue;
+      // The ACME order or nonce refused the transaction: nothing was recorded; the caller answers why.
+      if (e instanceof LedgerWriteRefused) throw e;
       // Another request replaced the same predecessor between our check and our write: nothing was recorded or handed out.
       if (req.replaces !== undefined && isReplacesConflict(e)) {
         const by = (await ctx.ledger.get(req.replaces))?.renewed_by ?? "a concurrent request";

@@ -4,7 +4,8 @@
  * kid, claiming an order for finalize, changing a key) are single
  * conditional statements or one batch, which D1 runs as a transaction.
  */
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeEabRecord, AcmeOrderRecord, AcmeStore } from "./types.ts";
+import { AcmeProblem } from "../pki/acme/problem.ts";
+import { AccountChanged, type AcmeAccountRecord, type AcmeAuthorizationRecord, type AcmeEabRecord, type AcmeOrderRecord, type AcmeStore, type CertificateRecord, type PendingNonce } from "./types.ts";
 
 interface AccountRow extends Omit<AcmeAccountRecord, "jwk" | "contact" | "binding"> {
   jwk: string;
@@ -58,13 +59,50 @@ function toAuthorization(r: AuthorizationRow): AcmeAuthorizationRecord {
   };
 }
 
+/** RFC 8555 §6.5: a nonce spent twice; the transaction it was part of wrote nothing. */
+function replayed(): AcmeProblem {
+  return new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
+}
+
+const SELECT_ACCOUNT = "SELECT * FROM acme_accounts WHERE id = ?";
+
+/**
+ * Spends a nonce with a plain insert (a replay fails the transaction: UNIQUE). Guarded by the account
+ * (PendingNonce.account): expires_at is NULL unless the account is still valid with that key and binding, which
+ * fails the transaction too (NOT NULL), so a request verified with a stale copy changes nothing.
+ */
+function spendStatement(db: D1Database, nonce: PendingNonce): D1PreparedStatement {
+  if (!nonce.account) return db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)").bind(nonce.value, nonce.expiresAt);
+  return db
+    .prepare("INSERT INTO acme_nonces (nonce, expires_at) SELECT ?1, CASE WHEN EXISTS (SELECT 1 FROM acme_accounts WHERE id = ?3 AND thumbprint = ?4 AND status = 'valid' AND binding = ?5) THEN ?2 END")
+    .bind(nonce.value, nonce.expiresAt, nonce.account.id, nonce.account.thumbprint, nonce.account.binding);
+}
+
+/** What a failed transaction that spent `nonce` means: a replay, a changed account, or neither. */
+function spendFailure(e: unknown): Error | null {
+  if (isUnique(e, "acme_nonces.nonce")) return replayed();
+  if (e instanceof Error && /NOT NULL constraint failed: acme_nonces\.expires_at/.test(e.message)) return new AccountChanged();
+  return null;
+}
+
 function isUnique(e: unknown, column: string): boolean {
   return e instanceof Error && e.message.includes("UNIQUE constraint failed") && e.message.includes(column);
 }
 
 export function d1AcmeStore(db: D1Database): AcmeStore {
   return {
-    async spendNonce(nonce, expiresAt) {
+    async spendNonce(nonce, expiresAt, account) {
+      if (account) {
+        try {
+          await spendStatement(db, { value: nonce, expiresAt, spent: false, account }).run();
+          return true;
+        } catch (e) {
+          const failure = spendFailure(e);
+          if (failure instanceof AccountChanged) throw failure;
+          if (failure) return false;
+          throw e;
+        }
+      }
       const r = await db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING").bind(nonce, expiresAt).run();
       return r.meta.changes === 1;
     },
@@ -99,7 +137,7 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
       }
     },
     async account(id) {
-      const r = await db.prepare("SELECT * FROM acme_accounts WHERE id = ?").bind(id).first<AccountRow>();
+      const r = await db.prepare(SELECT_ACCOUNT).bind(id).first<AccountRow>();
       return r ? toAccount(r) : null;
     },
     async accountByThumbprint(thumbprint) {
@@ -131,8 +169,12 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
         : await db.prepare("SELECT * FROM acme_accounts ORDER BY created_at DESC, id DESC LIMIT ?").bind(limit).all<AccountRow>();
       return r.results.map(toAccount);
     },
-    async createOrder(o, authorizations) {
-      await db.batch([
+    async createOrder(o, authorizations, nonce) {
+      // The nonce is spent in the order's transaction: a replay (or a changed account) fails it, and nothing is ordered.
+      const spend = nonce ? [spendStatement(db, nonce)] : [];
+      try {
+        await db.batch([
+        ...spend,
         db
           .prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, not_before, not_after, expires_at, created_at, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
           .bind(o.id, o.account_id, o.status, JSON.stringify(o.identifiers), o.not_before, o.not_after, o.expires_at, o.created_at, o.replaces ?? null),
@@ -146,7 +188,47 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
               authorizations.map((a) => ({ id: a.id, order_id: a.order_id, account_id: a.account_id, type: a.identifier.type, value: a.identifier.value, wildcard: a.wildcard ? 1 : 0, status: a.status, expires_at: a.expires_at })),
             ),
           ),
+        ]);
+      } catch (e) {
+        throw (nonce && spendFailure(e)) || e;
+      }
+      if (nonce) nonce.spent = true;
+    },
+    async spendNonceAndRead(nonce, what) {
+      const reads =
+        "order" in what
+          ? [db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(what.order), db.prepare("SELECT * FROM acme_authorizations WHERE order_id = ? ORDER BY rowid").bind(what.order)]
+          : [db.prepare("SELECT pem, issuer_fingerprint, acme_account_id FROM certificates WHERE serial = ?").bind(what.certificate)];
+      let results: D1Result[];
+      try {
+        results = await db.batch([spendStatement(db, nonce), ...reads]);
+      } catch (e) {
+        throw spendFailure(e) ?? e;
+      }
+      nonce.spent = true;
+      if ("order" in what) {
+        const o = results[1]!.results[0] as OrderRow | undefined;
+        return { order: o ? toOrder(o) : null, authorizations: o ? (results[2]!.results as AuthorizationRow[]).map(toAuthorization) : [] };
+      }
+      return { certificate: (results[1]!.results[0] as Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | undefined) ?? null };
+    },
+    async accountWithOrder(accountId, orderId) {
+      const [account, order, authorizations] = await db.batch([
+        db.prepare(SELECT_ACCOUNT).bind(accountId),
+        db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(orderId),
+        db.prepare("SELECT * FROM acme_authorizations WHERE order_id = ? ORDER BY rowid").bind(orderId),
       ]);
+      const a = account!.results[0] as AccountRow | undefined;
+      const o = order!.results[0] as OrderRow | undefined;
+      return { account: a ? toAccount(a) : null, order: o ? toOrder(o) : null, authorizations: o ? (authorizations!.results as AuthorizationRow[]).map(toAuthorization) : [] };
+    },
+    async accountWithCertificate(accountId, serial) {
+      const [account, certificate] = await db.batch([
+        db.prepare(SELECT_ACCOUNT).bind(accountId),
+        db.prepare("SELECT pem, issuer_fingerprint, acme_account_id FROM certificates WHERE serial = ?").bind(serial),
+      ]);
+      const a = account!.results[0] as AccountRow | undefined;
+      return { account: a ? toAccount(a) : null, certificate: (certificate!.results[0] as Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | undefined) ?? null };
     },
     async pendingReplacement(certId, now) {
       const r = await db
@@ -174,21 +256,8 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
     async deactivateAuthorization(id) {
       await db.prepare("UPDATE acme_authorizations SET status = 'deactivated' WHERE id = ?").bind(id).run();
     },
-    async claimOrder(id, now) {
-      const r = await db
-        .prepare(
-          `UPDATE acme_orders SET status = 'processing' WHERE id = ?1 AND status = 'ready' AND expires_at > ?2
-             AND NOT EXISTS (SELECT 1 FROM acme_authorizations WHERE order_id = ?1 AND (status <> 'valid' OR expires_at <= ?2))`,
-        )
-        .bind(id, now)
-        .run();
-      return r.meta.changes === 1;
-    },
-    async completeOrder(id, serial) {
-      await db.prepare("UPDATE acme_orders SET status = 'valid', certificate_serial = ? WHERE id = ? AND status = 'processing'").bind(serial, id).run();
-    },
-    async releaseOrder(id, status, error) {
-      await db.prepare("UPDATE acme_orders SET status = ?, error = ? WHERE id = ? AND status = 'processing'").bind(status, error, id).run();
+    async invalidateOrder(id, error) {
+      await db.prepare("UPDATE acme_orders SET status = 'invalid', error = ? WHERE id = ? AND status IN ('ready', 'processing')").bind(error, id).run();
     },
     async purgeExpired(now) {
       await db.batch([

@@ -23,7 +23,9 @@ import type {
   PrincipalId,
   RevokedEntry,
   IssuerRef,
+  AcmeFinalizeWrite,
 } from "./types.ts";
+import { LedgerWriteRefused } from "./types.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { IssuerCount } from "../pki/ca-status.ts";
 
@@ -80,6 +82,38 @@ function filterByPrincipal(q: { token?: string | undefined; subject?: string | u
 export interface LedgerWrite {
   certificate: CertificateRecord | null;
   audit: AuditEvent;
+  /** An ACME finalize's state change, landing with the certificate or not at all. */
+  acme?: AcmeFinalizeWrite | undefined;
+}
+
+/**
+ * An ACME finalize in the certificate's transaction: the nonce is spent (a plain insert, so a replay
+ * fails the transaction), the order goes ready → valid naming the serial if it is still ready, unexpired,
+ * fully authorized and its account still valid with this key; then an assertion that it did (a NULL into
+ * a NOT NULL column fails the transaction otherwise). A failed group is retried write by write
+ * (group-commit.ts, a constraint failure), so only this write fails, as LedgerWriteRefused.
+ */
+function acmeFinalizeStatements(db: D1Database, serial: string, a: AcmeFinalizeWrite): D1PreparedStatement[] {
+  return [
+    db.prepare("INSERT INTO acme_nonces (nonce, expires_at) VALUES (?, ?)").bind(a.nonce, a.nonceExpiresAt),
+    db
+      .prepare(
+        `UPDATE acme_orders SET status = 'valid', certificate_serial = ?1, csr_sha256 = ?2
+           WHERE id = ?3 AND account_id = ?4 AND status = 'ready' AND expires_at > ?5
+             AND NOT EXISTS (SELECT 1 FROM acme_authorizations WHERE order_id = ?3 AND (status <> 'valid' OR expires_at <= ?5))
+             AND EXISTS (SELECT 1 FROM acme_accounts WHERE id = ?4 AND thumbprint = ?6 AND status = 'valid' AND (?7 IS NULL OR binding = ?7))`,
+      )
+      .bind(serial, a.csrSha256, a.orderId, a.accountId, a.now, a.thumbprint, a.binding ?? null),
+    db.prepare("INSERT INTO acme_nonces (nonce, expires_at) SELECT ?1, NULL WHERE NOT EXISTS (SELECT 1 FROM acme_orders WHERE id = ?2 AND certificate_serial = ?3)").bind(`order-not-ready:${a.orderId}`, a.orderId, serial),
+  ];
+}
+
+/** The refusal a guarded write's failure is, if it is one. */
+function acmeRefusal(e: unknown): LedgerWriteRefused | null {
+  if (!(e instanceof Error)) return null;
+  if (/UNIQUE constraint failed: acme_nonces\.nonce/.test(e.message)) return new LedgerWriteRefused("nonce_spent");
+  if (/NOT NULL constraint failed: acme_nonces\.expires_at/.test(e.message)) return new LedgerWriteRefused("order_not_ready");
+  return null;
 }
 
 /** Most writes one D1 batch carries (~1.2 KB of JSON each for one name). */
@@ -142,6 +176,7 @@ export function ledgerWriteStatements(db: D1Database, writes: LedgerWrite[]): D1
     return c ? [{ ...c, hostnames: JSON.stringify(c.hostnames), usage: JSON.stringify(c.usage), renewal_key: renewalKey(c.hostnames, c.usage) }] : [];
   });
   const statements: D1PreparedStatement[] = [];
+  for (const w of writes) if (w.acme && w.certificate) statements.push(...acmeFinalizeStatements(db, w.certificate.serial, w.acme));
   if (certificates.length > 0) {
     // The names and renewal statements get only what they read: binding the whole rows (PEM included) again would multiply the bytes D1 carries.
     statements.push(
@@ -410,8 +445,11 @@ export function d1Ledger(db: D1Database, options: LedgerWriteOptions = { groupCo
       return results;
     },
 
-    record(certificate, audit, keepAlive) {
-      return writer.write({ certificate, audit }, keepAlive);
+    record(certificate, audit, keepAlive, acme) {
+      if (!acme) return writer.write({ certificate, audit }, keepAlive);
+      return writer.write({ certificate, audit, acme }, keepAlive).catch((e: unknown) => {
+        throw acmeRefusal(e) ?? e;
+      });
     },
 
     async get(serial) {

@@ -225,8 +225,9 @@ export interface Ledger {
   /**
    * Records a certificate with its audit event; resolves once both are durable.
    * `keepAlive` (ExecutionContext.waitUntil) keeps the write alive past a client disconnect.
+   * `acme`: an ACME finalize's state change, in the same transaction; LedgerWriteRefused when its conditions fail.
    */
-  record(certificate: CertificateRecord, audit: AuditEvent, keepAlive?: KeepAlive): Promise<void>;
+  record(certificate: CertificateRecord, audit: AuditEvent, keepAlive?: KeepAlive, acme?: AcmeFinalizeWrite): Promise<void>;
   get(serial: string): Promise<CertificateRecord | null>;
   list(query: CertificateQuery): Promise<CertificateRecord[]>;
   /** Marks a certificate revoked if it is not yet; returns the record as it is afterwards. */
@@ -376,6 +377,55 @@ export interface AcmeOrderRecord {
   error: string | null;
   /** RFC 9773 §5: the certID of the certificate this order replaces; null or absent when none. */
   replaces?: string | null | undefined;
+  /** SHA-256 (hex) of the CSR DER that produced the certificate (migrations/0010), for an idempotent finalize retry. */
+  csr_sha256?: string | null | undefined;
+}
+
+/** A verified request's nonce (RFC 8555 §6.5), spent in the transaction of the request's state change when it has one. */
+export interface PendingNonce {
+  value: string;
+  expiresAt: string;
+  /** Set once it is recorded as spent (by the state change's transaction, or alone). */
+  spent: boolean;
+  /**
+   * The request was verified with a per-isolate copy of the account: the nonce is spent only if the
+   * stored account is still valid with this key and binding (JSON, as stored), in the same transaction
+   * (AccountChanged otherwise, nothing written).
+   */
+  account?: { id: string; thumbprint: string; binding: string } | undefined;
+}
+
+/** A guarded nonce (PendingNonce.account) found its account deactivated or re-keyed: nothing was written; verify again from storage. */
+export class AccountChanged extends Error {
+  constructor() {
+    super("the account changed since this isolate read it");
+    this.name = "AccountChanged";
+  }
+}
+
+/**
+ * An ACME finalize's state change, written in the one transaction that records its certificate
+ * (src/store/d1.ts): the nonce spent, the order ready → valid with the serial, if the account
+ * still has this key and is valid. Otherwise nothing of the transaction lands (LedgerWriteRefused).
+ */
+export interface AcmeFinalizeWrite {
+  nonce: string;
+  nonceExpiresAt: string;
+  orderId: string;
+  accountId: string;
+  thumbprint: string;
+  /** The account's binding (JSON, as stored) when the request used a per-isolate copy of the account (PendingNonce.account). */
+  binding?: string | undefined;
+  csrSha256: string;
+  now: string;
+}
+
+/** A guarded ledger write (AcmeFinalizeWrite) that storage refused as a whole: nothing was recorded. */
+export class LedgerWriteRefused extends Error {
+  constructor(readonly reason: "nonce_spent" | "order_not_ready") {
+    super(reason === "nonce_spent" ? "the nonce was already spent" : "the order is no longer ready");
+    this.name = "LedgerWriteRefused";
+  }
 }
 
 export interface AcmeAuthorizationRecord {
@@ -390,8 +440,8 @@ export interface AcmeAuthorizationRecord {
 
 /** ACME state (migrations/0008_acme.sql). */
 export interface AcmeStore {
-  /** Records a nonce as spent; false when it already was (a replay). */
-  spendNonce(nonce: string, expiresAt: string): Promise<boolean>;
+  /** Records a nonce as spent; false when it already was (a replay); AccountChanged when its guard (PendingNonce.account) fails. */
+  spendNonce(nonce: string, expiresAt: string, account?: PendingNonce["account"]): Promise<boolean>;
   createEab(record: AcmeEabRecord): Promise<void>;
   eab(kid: string): Promise<AcmeEabRecord | null>;
   /**
@@ -407,7 +457,14 @@ export interface AcmeStore {
   changeKey(id: string, oldThumbprint: string, thumbprint: string, jwk: Record<string, string>): Promise<"changed" | "key_taken" | "stale">;
   /** Newest first, after the (created_at, id) cursor. */
   listAccounts(limit: number, after?: { created_at: string; id: string }): Promise<AcmeAccountRecord[]>;
-  createOrder(order: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[]): Promise<void>;
+  /** Writes the order and its authorizations, spending `nonce` in the same transaction (a replay: AcmeProblem badNonce, nothing written). */
+  createOrder(order: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[], nonce?: PendingNonce): Promise<void>;
+  /** The account, and the order with its authorizations (null when no such order), in one read. */
+  accountWithOrder(accountId: string, orderId: string): Promise<{ account: AcmeAccountRecord | null; order: AcmeOrderRecord | null; authorizations: AcmeAuthorizationRecord[] }>;
+  /** Spends a guarded nonce and reads the order with its authorizations, or a certificate, in one transaction (badNonce, AccountChanged). */
+  spendNonceAndRead(nonce: PendingNonce, what: { order: string } | { certificate: string }): Promise<{ order: AcmeOrderRecord | null; authorizations: AcmeAuthorizationRecord[] } | { certificate: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null }>;
+  /** The account, and what a download needs of a certificate (null when no such serial), in one read. */
+  accountWithCertificate(accountId: string, serial: string): Promise<{ account: AcmeAccountRecord | null; certificate: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null }>;
   /** An order, ready or processing and unexpired at `now`, that names `certId` in replaces (RFC 9773 §5); null when none. */
   pendingReplacement(certId: string, now: string): Promise<string | null>;
   order(id: string): Promise<AcmeOrderRecord | null>;
@@ -416,11 +473,8 @@ export interface AcmeStore {
   authorizationsOf(orderId: string): Promise<AcmeAuthorizationRecord[]>;
   authorization(id: string): Promise<AcmeAuthorizationRecord | null>;
   deactivateAuthorization(id: string): Promise<void>;
-  /** ready → processing, only if unexpired at `now` and no authorization was deactivated; false otherwise (the finalize race is won once). */
-  claimOrder(id: string, now: string): Promise<boolean>;
-  completeOrder(id: string, serial: string): Promise<void>;
-  /** processing → `status` (back to ready when nothing was issued, or invalid with why). */
-  releaseOrder(id: string, status: "ready" | "invalid", error: string | null): Promise<void>;
+  /** ready (or processing, from before finalize wrote in one transaction) → invalid with why: the principal's policy no longer allows it. */
+  invalidateOrder(id: string, error: string): Promise<void>;
   /** Deletes spent nonces, EAB kids, orders and authorizations past their expiry. */
   purgeExpired(now: string): Promise<void>;
 }

@@ -61,7 +61,7 @@ describe("an EAB minted with a Kubernetes service-account token", () => {
     const jwt = await tokenFile(issuer, "kuma-system");
     const script = `eab=$(edgeca acme eab --id-token-file ${jwt} --json)
 lego --server "$(jq -r .directory <<<"$eab")" --accept-tos --email ops@example.com \\
-  --eab --kid "$(jq -r .kid <<<"$eab")" --hmac "$(jq -r .hmac_key <<<"$eab")" \\
+  --eab --kid="$(jq -r .kid <<<"$eab")" --hmac="$(jq -r .hmac_key <<<"$eab")" \\
   --key-type ec256 --domains kuma-control-plane.kuma-system --domains kuma-control-plane.kuma-system.svc --http run`;
     const r = await sh(script, { env, cwd: temp.dir });
     expect(r.status, r.stderr).toBe(0);

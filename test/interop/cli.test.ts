@@ -318,8 +318,8 @@ describe("edgeca acme eab", () => {
     expect(issuer.spec.acme.externalAccountBinding).toEqual({ keyID: kid, keySecretRef: { name: "edgeca-eab", key: "hmac-key" } });
     expect(Buffer.from(issuer.spec.acme.caBundle, "base64").toString("utf8")).toBe(worker.authority.rootPem);
     expect(issuer.spec.acme.solvers).toBeUndefined();
-    expect(r.stdout).toContain(`--eab-kid ${kid} --eab-hmac-key ${key}`);
-    expect(r.stdout).toContain(`--eab --kid ${kid} --hmac ${key}`);
+    expect(r.stdout).toContain(`--eab-kid=${kid} --eab-hmac-key=${key}`);
+    expect(r.stdout).toContain(`--eab --kid=${kid} --hmac=${key}`);
     expect(r.stdout).toContain("-d cp.example.com");
     expect(r.stdout).toContain("--domains cp.example.com");
   });

@@ -83,13 +83,29 @@ describe("identifiers (RFC 8555 §7.1.3, RFC 8738)", () => {
     ["cp.example.com", "malformed"],
     [[{ type: "dns" }], "malformed"],
     [[{ type: "email", value: "a@example.com" }], "unsupportedIdentifier"],
-    [[{ type: "dns", value: "10.0.0.1" }], "rejectedIdentifier"],
+    [[{ type: "dns", value: "10.0.0.1" }], "malformed"],
+    [[{ type: "dns", value: "::1" }], "malformed"],
     [[{ type: "ip", value: "cp.example.com" }], "rejectedIdentifier"],
     [[{ type: "ip", value: "[::1]" }], "rejectedIdentifier"],
     [[{ type: "dns", value: "*.com" }], "rejectedIdentifier"],
     [Array.from({ length: 101 }, (_, i) => ({ type: "dns", value: `n${i}.example.com` })), "malformed"],
   ])("rejects %j with %s", (raw, type) => {
     expect(problemOf(() => parseIdentifiers(raw))?.type).toBe(type);
+  });
+
+  it("answers an IP address sent as a dns identifier (lego 4.9.1) with malformed naming RFC 8738, as Pebble does", () => {
+    let p: AcmeProblem | undefined;
+    try {
+      parseIdentifiers([{ type: "dns", value: "cp.example.com" }, { type: "dns", value: "10.0.0.1" }]);
+    } catch (e) {
+      if (e instanceof AcmeProblem) p = e;
+    }
+    expect(p?.type).toBe("malformed");
+    expect(p?.status).toBe(400);
+    expect(p?.detail).toContain('an IP address must be an identifier of type "ip" (RFC 8738)');
+    expect(p?.options.subproblems).toEqual([{ type: "malformed", detail: expect.stringContaining("10.0.0.1") as unknown, identifier: { type: "dns", value: "10.0.0.1" } }]);
+    // The same address as an ip identifier is fine.
+    expect(parseIdentifiers([{ type: "ip", value: "10.0.0.1" }]).map((n) => n.value)).toEqual(["10.0.0.1"]);
   });
 
   it("gives a wildcard's authorization the base name, marked wildcard (RFC 8555 §7.1.4)", () => {

@@ -251,6 +251,33 @@ describe("accounts", () => {
     await expectAcmeProblem(await acmePost(account.key, "/acme/new-account", { onlyReturnExisting: true }), 403, "unauthorized");
   });
 
+  it("refuses at once an account deactivated or re-keyed by another isolate, though this one verified with its copy", async () => {
+    const account = await register();
+    const id = account.url.split("/").pop()!;
+    const { url, res } = await newOrder(account, dns("cp.example.com"));
+    expect(res.status).toBe(201);
+    // Another isolate deactivates it: this isolate's copy still says valid, storage does not.
+    await env.DB!.prepare("UPDATE acme_accounts SET status = 'deactivated' WHERE id = ?").bind(id).run();
+    // Refused before any write (a name outside the policy): still unauthorized, the account's state comes first.
+    await expectAcmeProblem((await newOrder(account, dns("evil.example.org"))).res, 403, "unauthorized");
+    // Valid again (read, so this isolate's copy is back), then deactivated elsewhere once more: a write is refused too.
+    await env.DB!.prepare("UPDATE acme_accounts SET status = 'valid' WHERE id = ?").bind(id).run();
+    expect((await newOrder(account, dns("cp.example.com"))).res.status).toBe(201);
+    await env.DB!.prepare("UPDATE acme_accounts SET status = 'deactivated' WHERE id = ?").bind(id).run();
+    await expectAcmeProblem((await newOrder(account, dns("cp.example.com"))).res, 403, "unauthorized");
+    await expectAcmeProblem(await acmePost(account.key, pathOf(url), "", { kid: account.url }), 403, "unauthorized");
+    const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(id).first<{ n: number }>();
+    expect(orders!.n).toBe(2);
+    // Another account's key rolled over elsewhere: the old key no longer acts, even where it was cached.
+    const other = await register();
+    const otherId = other.url.split("/").pop()!;
+    await newOrder(other, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_accounts SET thumbprint = 'rekeyed', jwk = ? WHERE id = ?").bind(JSON.stringify((await accountKey()).jwk), otherId).run();
+    await expectAcmeProblem((await newOrder(other, dns("cp.example.com"))).res, 400, "malformed");
+    const otherOrders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(otherId).first<{ n: number }>();
+    expect(otherOrders!.n).toBe(1);
+  });
+
   it("updates contact and lists orders", async () => {
     const account = await register();
     const res = await acmePost(account.key, pathOf(account.url), { contact: ["mailto:ops@example.com"] }, { kid: account.url });
@@ -308,6 +335,16 @@ describe("orders by policy", () => {
       ["urn:ietf:params:acme:error:rejectedIdentifier", "evil.example.org"],
       ["urn:ietf:params:acme:error:rejectedIdentifier", "a.b.zone-a.mesh.example.com"],
     ]);
+  });
+
+  it("answers an IP address sent as a dns identifier (lego 4.9.1) with malformed naming RFC 8738, and orders nothing", async () => {
+    const account = await register();
+    const { res } = await newOrder(account, dns("cp.example.com", "10.0.0.1"));
+    const p = await expectAcmeProblem(res, 400, "malformed");
+    expect(p.detail).toContain('an IP address must be an identifier of type "ip" (RFC 8738)');
+    expect(p.subproblems?.map((s) => [s.type, s.identifier.type, s.identifier.value])).toEqual([["urn:ietf:params:acme:error:malformed", "dns", "10.0.0.1"]]);
+    const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(orders!.n).toBe(0);
   });
 
   it("refuses a notAfter beyond the maximum lifetime, naming it, and echoes an accepted one", async () => {
@@ -384,6 +421,73 @@ describe("finalize", () => {
     expect(record).toMatchObject({ token_name: "zone-a-pipeline", key_source: "csr" });
     const row = await env.DB!.prepare("SELECT acme_account_id FROM certificates WHERE serial = ?").bind(serial).first<{ acme_account_id: string }>();
     expect(row?.acme_account_id).toBe(account.url.split("/").pop());
+  });
+
+  it("answers a finalize retried with the same CSR (cert-manager#3777) with the order, and issues nothing new", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const { csr } = await csrFor(["cp.example.com"]);
+    const post = () => acmePost(account.key, `${pathOf(url)}/finalize`, { csr }, { kid: account.url });
+    const first = await post();
+    expect(first.status, await first.clone().text()).toBe(200);
+    const body = (await first.json()) as { status: string; certificate: string };
+    const again = await post();
+    expect([again.status, again.headers.get("Location")]).toEqual([200, url]);
+    expect(await again.json()).toMatchObject({ status: "valid", certificate: body.certificate });
+    // Another CSR for the same names (a new key) on the valid order is still orderNotReady (RFC 8555 §7.4).
+    await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(1);
+  });
+
+  it("issues one certificate when the same CSR's finalize races itself; both get the valid order", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const { csr } = await csrFor(["cp.example.com"]);
+    const results = await Promise.all([0, 1].map(() => acmePost(account.key, `${pathOf(url)}/finalize`, { csr }, { kid: account.url })));
+    const bodies = (await Promise.all(results.map((r) => r.json()))) as { status: string; certificate: string }[];
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    expect(bodies[0]).toMatchObject({ status: "valid" });
+    expect(bodies[1]!.certificate).toBe(bodies[0]!.certificate);
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(1);
+  });
+
+  it("never lets a replayed finalize or newOrder change anything: the nonce is spent in the same transaction", async () => {
+    const account = await register();
+    const { url } = await newOrder(account, dns("cp.example.com"));
+    const nonce = await freshNonce();
+    const orderBody = await signJws(account.key, "/acme/new-order", { identifiers: dns("cp.example.com") }, { kid: account.url, nonce });
+    const placed = await postJws("/acme/new-order", orderBody);
+    expect(placed.status, await placed.clone().text()).toBe(201);
+    await expectAcmeProblem(await postJws("/acme/new-order", orderBody), 400, "badNonce");
+    const orders = await env.DB!.prepare("SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(orders!.n).toBe(2);
+    // A finalize whose nonce was already spent (by a refused request) issues nothing, and the order stays ready.
+    const { csr } = await csrFor(["cp.example.com"]);
+    const spent = await freshNonce();
+    await expectAcmeProblem(await postJws(`${pathOf(url)}/finalize`, await signJws(account.key, `${pathOf(url)}/finalize`, { csr: "not-a-csr!" }, { kid: account.url, nonce: spent })), 400, "badCSR");
+    await expectAcmeProblem(await postJws(`${pathOf(url)}/finalize`, await signJws(account.key, `${pathOf(url)}/finalize`, { csr }, { kid: account.url, nonce: spent })), 400, "badNonce");
+    const order = await env.DB!.prepare("SELECT status FROM acme_orders WHERE id = ?").bind(url.split("/").pop()).first<{ status: string }>();
+    expect(order!.status).toBe("ready");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(account.url.split("/").pop()).first<{ n: number }>();
+    expect(issued!.n).toBe(0);
+  });
+
+  it("answers from storage when this isolate's copy of the order is stale: an authorization deactivated elsewhere, an order invalid elsewhere", async () => {
+    const account = await register();
+    const accountId = account.url.split("/").pop()!;
+    const first = await newOrder(account, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_authorizations SET status = 'deactivated' WHERE order_id = ?").bind(first.url.split("/").pop()).run();
+    await expectAcmeProblem(await finalize(account, first.url, ["cp.example.com"]), 403, "orderNotReady");
+    const second = await newOrder(account, dns("cp.example.com"));
+    await env.DB!.prepare("UPDATE acme_orders SET status = 'invalid', error = 'elsewhere' WHERE id = ?").bind(second.url.split("/").pop()).run();
+    await expectAcmeProblem(await finalize(account, second.url, ["cp.example.com"]), 403, "orderNotReady");
+    const issued = await env.DB!.prepare("SELECT COUNT(*) AS n FROM certificates WHERE acme_account_id = ?").bind(accountId).first<{ n: number }>();
+    expect(issued!.n).toBe(0);
+    // A fresh order still finalizes from the copy.
+    const third = await newOrder(account, dns("cp.example.com"));
+    expect((await finalize(account, third.url, ["cp.example.com"])).status).toBe(200);
   });
 
   it("issues exactly one certificate when two finalizes race", async () => {

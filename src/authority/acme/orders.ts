@@ -110,7 +110,8 @@ export async function placeOrder(
     status: "valid",
     expires_at: expires,
   }));
-  await ctx.store.createOrder(order, authorizations);
+  // The request's nonce is spent in the order's transaction (RFC 8555 §6.5): a replay orders nothing.
+  await ctx.store.createOrder(order, authorizations, ctx.nonce);
   return { order, authorizations };
 }
 
@@ -136,9 +137,14 @@ export function orderStatus(view: OrderView, now: Date): AcmeOrderRecord["status
 /** The account's own order, with its authorizations; another account's is refused. */
 export async function orderOf(ctx: AcmeContext, account: AcmeAccountRecord, orderId: string): Promise<OrderView> {
   const order = await ctx.store.order(orderId);
+  return ownOrder(account, order, order ? await ctx.store.authorizationsOf(order.id) : []);
+}
+
+/** An order read with its account (AcmeStore.accountWithOrder), if it is the account's own. */
+export function ownOrder(account: AcmeAccountRecord, order: AcmeOrderRecord | null, authorizations: AcmeAuthorizationRecord[]): OrderView {
   if (!order) throw new AcmeProblem("malformed", "no such order", { status: 404 });
   if (order.account_id !== account.id) throw new AcmeProblem("unauthorized", "this order belongs to another account");
-  return { order, authorizations: await ctx.store.authorizationsOf(order.id) };
+  return { order, authorizations };
 }
 
 /**

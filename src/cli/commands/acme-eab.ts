@@ -73,15 +73,16 @@ ${caBundle}
         name: edgeca-eab
         key: hmac-key
 `;
+  // --option=value: a base64url kid or key may begin with "-", which certbot's argparse would take for an option (-c…).
   const certbot = `certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email \\
   --server ${q(eab.directory)} \\
-  --eab-kid ${q(eab.kid)} --eab-hmac-key ${q(eab.hmac_key)} \\
+  --eab-kid=${q(eab.kid)} --eab-hmac-key=${q(eab.hmac_key)} \\
   --key-type ecdsa ${names.map((n) => `-d ${q(n)}`).join(" ")} \\
   --deploy-hook 'systemctl restart kuma-cp'
 `;
   // lego's command line insists on a challenge flag even when every authorization is valid; nothing listens.
   const lego = `lego --server ${q(eab.directory)} --accept-tos --email ops@example.com \\
-  --eab --kid ${q(eab.kid)} --hmac ${q(eab.hmac_key)} \\
+  --eab --kid=${q(eab.kid)} --hmac=${q(eab.hmac_key)} \\
   --key-type ec256 ${names.map((n) => `--domains ${q(n)}`).join(" ")} --http \\
   run --run-hook 'systemctl restart kuma-cp'
 `;

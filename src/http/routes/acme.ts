@@ -11,7 +11,7 @@ import type { JWK } from "jose";
 import { accountForRequest, changeKey, registerAccount, updateAccount, type ActingAccount } from "../../authority/acme/accounts.ts";
 import type { AcmeContext } from "../../authority/acme/context.ts";
 import { certificateChain, finalizeOrder } from "../../authority/acme/finalize.ts";
-import { authorizationOf, authorizationStatus, orderOf, orderStatus, placeOrder, type OrderView } from "../../authority/acme/orders.ts";
+import { authorizationOf, authorizationStatus, orderStatus, ownOrder, placeOrder, type OrderView } from "../../authority/acme/orders.ts";
 import { revokeByAcme } from "../../authority/acme/revoke.ts";
 import { requireCaSet } from "../../authority/certificate-authority.ts";
 import { ApiError, type ErrorCode } from "../../errors.ts";
@@ -20,7 +20,7 @@ import { checkNonce, mintNonce } from "../../pki/acme/nonce.ts";
 import { AcmeProblem, acmeProblemBody, type AcmeErrorType } from "../../pki/acme/problem.ts";
 import type { AcmeKeys } from "../../pki/acme/secrets.ts";
 import { acmeKeysFor } from "../../store/acme-keys.ts";
-import type { AcmeAccountRecord, AcmeAuthorizationRecord, Principal } from "../../store/types.ts";
+import { AccountChanged, type AcmeAccountRecord, type AcmeAuthorizationRecord, type AcmeOrderRecord, type CertificateRecord, type Principal } from "../../store/types.ts";
 import type { RequestMeta } from "../../authority/mint-leaf.ts";
 import { authorityContext, clientAddress, requestMeta, requireStores } from "../context.ts";
 import { limitByPrincipal, limitClient } from "../middleware/rate-limit.ts";
@@ -39,6 +39,41 @@ interface Acme {
   base: string;
   keys: AcmeKeys;
   ctx: AcmeContext;
+  /** The request body, read once (a request verified with a stale account copy runs again from storage). */
+  body?: string;
+  /** Verify from storage, not from this isolate's copy of the account (set for that second run). */
+  fresh?: boolean;
+}
+
+/**
+ * Accounts as last read from storage, per isolate, so the hot requests (newOrder, the order, the
+ * download) verify their JWS without a read first. A copy is only a guess: those requests spend their
+ * nonce in the same D1 transaction as their read or write, on condition that the stored account is
+ * still valid with the same key and binding (PendingNonce.account); when it is not (deactivated or
+ * re-keyed in another isolate), nothing is written and the request runs again from storage. The
+ * binding's principal is re-resolved against the current tokens and trust policies on every request, as before.
+ */
+const ACCOUNTS = new Map<string, AcmeAccountRecord>();
+const MAX_ACCOUNTS = 1024;
+
+/**
+ * Orders this isolate just placed, so their finalize (which clients send right after) reads nothing
+ * before it signs: finalize's one transaction re-checks everything about the order (still ready,
+ * unexpired, authorizations valid, account valid with its key), and when the copy was stale it writes
+ * nothing and the request runs again from storage.
+ */
+const ORDERS = new Map<string, OrderView>();
+
+function rememberOrder(view: OrderView): void {
+  if (ORDERS.size >= MAX_ACCOUNTS) ORDERS.delete(ORDERS.keys().next().value!);
+  ORDERS.set(view.order.id, view);
+}
+
+function remember(account: AcmeAccountRecord): void {
+  ACCOUNTS.delete(account.id);
+  if (account.status !== "valid") return;
+  if (ACCOUNTS.size >= MAX_ACCOUNTS) ACCOUNTS.delete(ACCOUNTS.keys().next().value!);
+  ACCOUNTS.set(account.id, account);
 }
 
 /** The JWS of a POST, verified: its payload, and the account (kid) or key (jwk) that signed it. */
@@ -47,6 +82,8 @@ interface Verified {
   payload: Uint8Array;
   acting?: ActingAccount;
   jwk?: JWK;
+  /** What `preload` read with the account. */
+  loaded?: { order: AcmeOrderRecord | null; authorizations: AcmeAuthorizationRecord[] } | { certificate: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null } | undefined;
 }
 
 function url(a: Acme, path: string): string {
@@ -160,16 +197,23 @@ async function readBody(c: C): Promise<string> {
   }
 }
 
+/** What a request reads with its account, in the same D1 batch (one round trip for the hot paths). */
+type Preload = { order: string } | { certificate: string };
+
 /**
  * RFC 8555 §6.2–§6.5 for one POST: Content-Type, flattened JWS, header rules,
- * url, nonce MAC and age, the key (kid → the account; jwk → that key),
- * signature, and only then the nonce is spent (a unique insert), so
- * unauthenticated traffic never writes.
+ * url, nonce MAC and age, the key (kid → the account, read in one batch with
+ * the resource `preload` names; jwk → that key), signature, and only then
+ * the nonce is spent, so unauthenticated traffic never writes. A request
+ * with a state change defers the spending (`deferNonce`) to that change's
+ * transaction (a replay then changes nothing); handleAcme spends a deferred
+ * nonce the use case did not, success or refusal, so every verified nonce is spent once.
  */
-async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either"): Promise<Verified> {
+async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload?: Preload; deferNonce?: boolean; fast?: boolean } = {}): Promise<Verified> {
   const type = a.c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
   if (type !== "application/jose+json") throw new AcmeProblem("malformed", "ACME requests are application/jose+json (RFC 8555 §6.2)", { status: 415 });
-  const text = await readBody(a.c);
+  a.body ??= await readBody(a.c);
+  const text = a.body;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -192,16 +236,58 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either"): Promise<Ver
     const prefix = url(a, "/acme/account/");
     const kid = jws.header.kid!;
     const id = kid.startsWith(prefix) ? kid.slice(prefix.length) : "";
-    const account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await a.ctx.store.account(id) : null;
+    const expiresAt = new Date(check.expiresAtMs).toISOString();
+    // A deferred nonce with a read (finalize) takes the fast path only with this isolate's copy of the order.
+    const order = o.preload && "order" in o.preload && o.deferNonce ? ORDERS.get(o.preload.order) : undefined;
+    const cached = o.fast && !a.fresh && (!o.deferNonce || !o.preload || order) ? ACCOUNTS.get(id) : undefined;
+    if (cached) {
+      // The fast path: verified with this isolate's copy; the nonce is spent guarded by the stored account (see ACCOUNTS).
+      const payload = await verifyWithAccountKey(jws, cached.jwk).catch(() => null);
+      if (payload) {
+        a.ctx.nonce = { value: nonce, expiresAt, spent: false, account: { id, thumbprint: cached.thumbprint, binding: JSON.stringify(cached.binding) } };
+        const acting = await accountForRequest(a.ctx, cached);
+        const loaded = order ? { order: order.order, authorizations: order.authorizations } : o.preload ? await a.ctx.store.spendNonceAndRead(a.ctx.nonce, o.preload) : undefined;
+        a.c.set("principal", acting.principal);
+        return { jws, payload, acting, loaded };
+      }
+    }
+    let account: AcmeAccountRecord | null = null;
+    let loaded: Verified["loaded"];
+    if (/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+      if (o.preload && "order" in o.preload) {
+        const r = await a.ctx.store.accountWithOrder(id, o.preload.order);
+        account = r.account;
+        loaded = { order: r.order, authorizations: r.authorizations };
+      } else if (o.preload) {
+        const r = await a.ctx.store.accountWithCertificate(id, o.preload.certificate);
+        account = r.account;
+        loaded = { certificate: r.certificate };
+      } else {
+        account = await a.ctx.store.account(id);
+      }
+    }
     if (!account) throw new AcmeProblem("accountDoesNotExist", "the kid is not the URL of an account of this server (RFC 8555 §6.2)");
+    remember(account);
     const payload = await verifyWithAccountKey(jws, account.jwk);
-    verified = { jws, payload, acting: await accountForRequest(a.ctx, account) };
+    verified = { jws, payload, loaded };
+    // Verified: from here on this nonce is spent whatever happens (handleAcme spends it if nothing else did).
+    a.ctx.nonce = { value: nonce, expiresAt: new Date(check.expiresAtMs).toISOString(), spent: false };
+    verified.acting = await accountForRequest(a.ctx, account);
   }
-  if (!(await a.ctx.store.spendNonce(nonce, new Date(check.expiresAtMs).toISOString()))) {
-    throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
-  }
+  a.ctx.nonce ??= { value: nonce, expiresAt: new Date(check.expiresAtMs).toISOString(), spent: false };
+  if (!o.deferNonce) await spendNonce(a);
   if (verified.acting) a.c.set("principal", verified.acting.principal);
   return verified;
+}
+
+/** Spends the verified request's nonce unless its state change's transaction did; a replay is badNonce. */
+async function spendNonce(a: Acme): Promise<void> {
+  const n = a.ctx.nonce;
+  if (!n || n.spent) return;
+  n.spent = true;
+  if (!(await a.ctx.store.spendNonce(n.value, n.expiresAt, n.account))) {
+    throw new AcmeProblem("badNonce", "the nonce was already used; use the Replay-Nonce of this response (RFC 8555 §6.5)");
+  }
 }
 
 function requireAccount(v: Verified): ActingAccount {
@@ -315,29 +401,39 @@ const keyChange: Handler = async (a) => {
 };
 
 const newOrder: Handler = async (a) => {
-  const v = await verifyPost(a, "kid");
+  // The nonce is spent in the order's transaction (placeOrder).
+  const v = await verifyPost(a, "kid", { deferNonce: true, fast: true });
   const acting = requireAccount(v);
   await limit(a, acting.principal);
   const payload = payloadJson(v.payload);
   // RFC 9773 §5: only an order naming a predecessor needs the CA set and the ledger.
   const renewal = payload?.["replaces"] !== undefined ? { set: await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now), ledger: requireStores(a.c).ledger } : undefined;
   const view = await placeOrder(a.ctx, acting.account, acting.principal, payload, renewal);
+  rememberOrder(view);
   return respond(a, 201, orderJson(a, view), { Location: url(a, `/acme/order/${view.order.id}`) });
 };
 
+function preloadedOrder(v: Verified, account: AcmeAccountRecord): OrderView {
+  const loaded = v.loaded && "order" in v.loaded ? v.loaded : { order: null, authorizations: [] };
+  return ownOrder(account, loaded.order, loaded.authorizations);
+}
+
 const orderResource = (id: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid");
+  const v = await verifyPost(a, "kid", { preload: { order: id }, fast: true });
   postAsGet(v);
-  const view = await orderOf(a.ctx, requireAccount(v).account, id);
+  const view = preloadedOrder(v, requireAccount(v).account);
   return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
 };
 
 const finalize = (id: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid");
+  // The order is read with the account; the nonce is spent in the certificate's transaction (finalizeOrder).
+  const v = await verifyPost(a, "kid", { preload: { order: id }, deferNonce: true, fast: true });
   const acting = requireAccount(v);
   await limit(a, acting.principal);
+  const own = preloadedOrder(v, acting.account);
   const authority = await authorityContext(a.c);
-  const view = await finalizeOrder(authority, a.ctx, acting, id, payloadJson(v.payload));
+  ORDERS.delete(id);
+  const view = await finalizeOrder(authority, a.ctx, acting, own, payloadJson(v.payload));
   return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
 };
 
@@ -348,10 +444,10 @@ const authorization = (id: string): Handler => async (a) => {
 };
 
 const certificate = (serial: string): Handler => async (a) => {
-  const v = await verifyPost(a, "kid");
+  const v = await verifyPost(a, "kid", { preload: { certificate: serial }, fast: true });
   postAsGet(v);
   const set = await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now);
-  const chain = await certificateChain(requireStores(a.c).ledger, set, requireAccount(v), serial);
+  const chain = certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
   return respond(a, 200, chain);
 };
 
@@ -399,6 +495,23 @@ function route(path: string): { methods: string[]; handler: Handler } | null {
   return null;
 }
 
+/**
+ * Runs a handler and spends the verified request's nonce if its use case did not, success or refusal:
+ * replaying a refused request must never change state later (RFC 8555 §6.5). A refusal whose nonce was
+ * already spent is badNonce; AccountChanged (a stale copy of the account) goes up to be run again.
+ */
+async function attempt(a: Acme, handler: Handler): Promise<Response> {
+  let res: Response;
+  try {
+    res = await handler(a);
+  } catch (e) {
+    if (!(e instanceof AccountChanged) && a.ctx.nonce && !a.ctx.nonce.spent) await spendNonce(a);
+    throw e;
+  }
+  await spendNonce(a);
+  return res;
+}
+
 /** Serves one /acme/* request; every failure becomes an RFC 8555 problem document with a fresh nonce. */
 export async function handleAcme(c: C): Promise<Response> {
   const requestId = c.get("requestId");
@@ -422,7 +535,15 @@ export async function handleAcme(c: C): Promise<Response> {
       ctx: { store: stores.acme, keys, config, tokens: deps.tokens, trust: deps.oidcTrust, now: c.get("now") },
     };
     a.ctx.limitPrincipal = (p) => limit(a, p);
-    return await found.handler(a);
+    try {
+      return await attempt(a, found.handler);
+    } catch (e) {
+      if (!(e instanceof AccountChanged)) throw e;
+      // Verified with a stale copy of the account (deactivated or re-keyed elsewhere): nothing was written; again from storage.
+      a.fresh = true;
+      a.ctx.nonce = undefined;
+      return await attempt(a, found.handler);
+    }
   } catch (e) {
     return problemResponse({ base, keys }, toProblem(e, requestId), requestId);
   }

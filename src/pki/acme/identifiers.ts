@@ -39,6 +39,11 @@ export function parseIdentifiers(raw: unknown): SubjectName[] {
       continue;
     }
     const n = normalizeName(o.value);
+    // lego 4.9.1 sends IP addresses as dns identifiers: malformed, as Pebble answers, naming the fix (RFC 8738 §3).
+    if (o.type === "dns" && n.ok && n.value.kind === "ip") {
+      sub.push({ type: "malformed", detail: `${JSON.stringify(o.value.slice(0, 256))}: an IP address must be an identifier of type "ip" (RFC 8738)`, identifier: { type: "dns", value: o.value.slice(0, 256) } });
+      continue;
+    }
     // RFC 8738 §3: an ip identifier is an address in its textual form; a dns identifier is never one (RFC 8555 §7.1.4).
     if (!n.ok || n.value.kind !== o.type || (o.type === "ip" && o.value.startsWith("["))) {
       sub.push({ type: "rejectedIdentifier", detail: `${JSON.stringify(o.value.slice(0, 256))} is not a valid ${o.type} identifier`, identifier: { type: o.type, value: o.value.slice(0, 256) } });
@@ -50,8 +55,10 @@ export function parseIdentifiers(raw: unknown): SubjectName[] {
     names.push(n.value);
   }
   if (sub.length > 0) {
-    const type = sub.every((s) => s.type === "unsupportedIdentifier") ? "unsupportedIdentifier" : "rejectedIdentifier";
-    throw new AcmeProblem(type, `${sub.length} identifier(s) cannot be certified`, { subproblems: sub });
+    const type = sub.every((s) => s.type === "unsupportedIdentifier") ? "unsupportedIdentifier" : sub.every((s) => s.type === "malformed") ? "malformed" : "rejectedIdentifier";
+    // malformed says what to fix at the top level: lego prints only the top-level detail.
+    const detail = type === "malformed" ? sub.map((s) => s.detail).join("; ") : `${sub.length} identifier(s) cannot be certified`;
+    throw new AcmeProblem(type, detail, { subproblems: sub });
   }
   return names;
 }

@@ -152,13 +152,35 @@ export function jwkThumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(jwk, "sha256");
 }
 
+/**
+ * Imported account keys, per isolate, by alg and public members: an account signs every request with
+ * the same key, and importing it (an RSA modulus especially) each time is CPU for nothing. Only public
+ * key material is cached, so a key change or deactivation (checked against the stored account on every
+ * request) is unaffected. Bounded: the oldest entry goes first.
+ */
+const IMPORTED = new Map<string, Promise<CryptoKey | Uint8Array>>();
+const MAX_IMPORTED = 512;
+
+function importAccountKey(checked: JWK, alg: string): Promise<CryptoKey | Uint8Array> {
+  const id = `${alg}|${checked.kty}|${checked.crv ?? ""}|${checked.n ?? ""}|${checked.e ?? ""}|${checked.x ?? ""}|${checked.y ?? ""}`;
+  let key = IMPORTED.get(id);
+  if (!key) {
+    key = importJWK(checked, alg);
+    // A key that fails to import is not remembered.
+    key.catch(() => IMPORTED.delete(id));
+    if (IMPORTED.size >= MAX_IMPORTED) IMPORTED.delete(IMPORTED.keys().next().value!);
+    IMPORTED.set(id, key);
+  }
+  return key;
+}
+
 /** Verifies a JWS with an account key; returns the payload bytes. */
 export async function verifyWithAccountKey(jws: FlattenedJws, jwk: JWK): Promise<Uint8Array> {
   const alg = jws.header.alg;
   const checked = publicAccountJwk(jwk, alg);
   let key: CryptoKey | Uint8Array;
   try {
-    key = await importJWK(checked, alg);
+    key = await importAccountKey(checked, alg);
   } catch {
     throw new AcmeProblem("badPublicKey", "the account key cannot be imported for its algorithm");
   }
@@ -232,7 +254,21 @@ export async function verifyKeyChange(value: unknown, outerUrl: string): Promise
 }
 
 /** The account key as SPKI DER, to compare with a CSR's or certificate's key. */
-export async function accountKeySpki(jwk: JWK): Promise<Uint8Array | null> {
+export function accountKeySpki(jwk: JWK): Promise<Uint8Array | null> {
+  // Per isolate, like the imported keys: finalize asks for it once per certificate of the same account.
+  const id = `${jwk.kty}|${jwk.crv ?? ""}|${jwk.n ?? ""}|${jwk.e ?? ""}|${jwk.x ?? ""}|${jwk.y ?? ""}`;
+  let spki = SPKI.get(id);
+  if (!spki) {
+    spki = exportSpki(jwk);
+    if (SPKI.size >= MAX_IMPORTED) SPKI.delete(SPKI.keys().next().value!);
+    SPKI.set(id, spki);
+  }
+  return spki;
+}
+
+const SPKI = new Map<string, Promise<Uint8Array | null>>();
+
+async function exportSpki(jwk: JWK): Promise<Uint8Array | null> {
   const alg = jwk.kty === "RSA" ? "RS256" : jwk.kty === "OKP" ? "EdDSA" : jwk.crv === "P-384" ? "ES384" : "ES256";
   try {
     const key = await importJWK(jwk, alg, { extractable: true });
