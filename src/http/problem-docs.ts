@@ -3,12 +3,18 @@
  * (RFC 9457 §3.1.1: a type URI should resolve to human-readable documentation
  * for the problem type), generated from the one error table so it cannot
  * drift: each code is a row with an anchor (`#<code>`), its status, what it
- * means and what to do.
+ * means and what to do. The page and its JSON are rendered at build time
+ * (scripts/build-public.ts) into the static assets and the worker serves
+ * them (src/http/routes/docs.ts): only `problemType` runs in the worker, so
+ * the advice text stays out of its bundle.
  */
 import { ERROR_ADVICE, ERROR_TABLE, type ErrorCode } from "../errors.ts";
 
 /** Where the documentation lives on this service; a type is `<origin><PROBLEM_DOCS_PATH>#<code>`. */
 export const PROBLEM_DOCS_PATH = "/docs/problems";
+
+/** The built files under public/ (paths as the ASSETS binding serves them). */
+export const PROBLEM_DOCS_ASSET = { html: "docs/problems.html", json: "docs/problems.json" } as const;
 
 /**
  * The `type` of a problem with `code`. Absolute, on PUBLIC_URL when the

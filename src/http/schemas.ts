@@ -14,48 +14,48 @@ const shared = lazySchema(() => {
   const usage = z.enum(["server", "client"]);
   return {
     /** `"server"`, `["server"]`, `["server","client"]`: normalized to a sorted, de-duplicated list. */
-    usages: z
-      .union([usage, z.array(usage).min(1).max(2)])
-      .transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[])
-      .optional(),
-    hostnames: z.array(z.string().max(1024)).min(1).max(100),
+    usages: z.optional(
+      z.pipe(
+        z.union([usage, z.array(usage).check(z.minLength(1), z.maxLength(2))]),
+        z.transform((u) => [...new Set(Array.isArray(u) ? u : [u])].sort().reverse() as ("server" | "client")[]),
+      ),
+    ),
+    hostnames: z.array(z.string().check(z.maxLength(1024))).check(z.minLength(1), z.maxLength(100)),
     /** Which Kuma override the certificate is for: sets the usage, default names, Secret and warnings. */
-    purpose: z.enum(PURPOSES).optional(),
-    product: z.enum(PRODUCTS).default("kuma"),
+    purpose: z.optional(z.enum(PURPOSES)),
+    product: z.default(z.enum(PRODUCTS), "kuma"),
     /** RFC 9773 §5, for the /v1 API: the certificate this one renews. */
-    replaces: z
-      .string()
-      .max(64)
-      .optional()
-      .meta({
+    replaces: z.optional(z.string().check(z.maxLength(64))).check(
+      z.meta({
         description:
           "The serial number of the certificate this one renews (RFC 9773 §5): one of the caller's own (same token, or same trust policy and OIDC sub) that shares a name with this request and was not renewed yet. The ledger then marks exactly that one renewed (renewed_by). Without it, the caller's own earlier certificates with exactly the same names and usage are marked.",
       }),
+    ),
   };
 });
 
 export const IssueCertificateBody = lazySchema(() =>
   z.strictObject({
-    hostnames: shared().hostnames.optional(),
+    hostnames: z.optional(shared().hostnames),
     purpose: shared().purpose,
     product: shared().product,
     usage: shared().usages,
-    key: z.enum(KEY_ALGORITHMS).default("ecdsa-p256"),
-    ttl: z.string().max(32).optional(),
-    common_name: z.string().max(256).optional(),
+    key: z.default(z.enum(KEY_ALGORITHMS), "ecdsa-p256"),
+    ttl: z.optional(z.string().check(z.maxLength(32))),
+    common_name: z.optional(z.string().check(z.maxLength(256))),
     replaces: shared().replaces,
   }),
 );
 
 export const SignCsrBody = lazySchema(() =>
   z.strictObject({
-    csr: z.string().min(1).max(32 * 1024),
-    hostnames: shared().hostnames.optional(),
+    csr: z.string().check(z.minLength(1), z.maxLength(32 * 1024)),
+    hostnames: z.optional(shared().hostnames),
     purpose: shared().purpose,
     product: shared().product,
     usage: shared().usages,
-    ttl: z.string().max(32).optional(),
-    common_name: z.string().max(256).optional(),
+    ttl: z.optional(z.string().check(z.maxLength(32))),
+    common_name: z.optional(z.string().check(z.maxLength(256))),
     replaces: shared().replaces,
   }),
 );

@@ -54,6 +54,14 @@ describe("the worker bundle's import graph", () => {
     expect(new Set([...g.values()].flat())).toContain("hono");
   });
 
+  // Classic zod's method classes and JSON-schema processors were ~60 KB of the minified bundle;
+  // the worker validates with zod/mini (src/http/zod.ts), only the Node-side OpenAPI build uses classic.
+  it("validates with zod/mini: no worker module imports classic zod", () => {
+    const offenders = [...g.entries()].flatMap(([f, bare]) => bare.filter((s) => s === "zod" || s.startsWith("zod/v4/classic") || s === "zod/v4").map((s) => `${relative(ROOT, f)} → ${s}`));
+    expect(offenders).toEqual([]);
+    expect(new Set([...g.values()].flat())).toContain("zod/mini");
+  });
+
   it("rejects any path to @peculiar/x509, asn1js, tsyringe or reflect-metadata", () => {
     const offenders = [...g.entries()].flatMap(([f, bare]) => bare.filter((s) => HEAVY.test(s)).map((s) => `${relative(ROOT, f)} → ${s}`));
     expect(offenders).toEqual([]);

@@ -229,6 +229,24 @@ describe("POST /v1/certificates bad input", () => {
     expect(p.detail).toContain(`${pointer}: ${detail}`);
   });
 
+  // The worker validates with zod/mini, which ships without messages: these are
+  // classic zod's English texts (what the API returned before), pinned so a
+  // missing locale ("Invalid input" everywhere) cannot slip through.
+  it.each([
+    [{ hostnames: [] }, "/hostnames", "Too small: expected array to have >=1 items"],
+    [{ hostnames: "cp.example.com" }, "/hostnames", "Invalid input: expected array, received string"],
+    [{ hostnames: ["a".repeat(1025)] }, "/hostnames/0", "Too big: expected string to have <=1024 characters"],
+    [{ hostnames: ["cp.example.com"], ttl: 5 }, "/ttl", "Invalid input: expected string, received number"],
+    [{ hostnames: ["cp.example.com"], usage: ["server", "client", "server"] }, "/usage", "Invalid input"],
+    [{ hostnames: ["cp.example.com"], key: "dsa-1024" }, "/key", /^Invalid option: expected one of "ecdsa-p256"\|/],
+  ])("keeps zod's English message for %j", async (body, pointer, detail) => {
+    const p = await expectProblem(await call("/v1/certificates", { token: tokens.admin, body }), 400, "validation_failed");
+    expect(p.errors).toHaveLength(1);
+    expect(p.errors![0]!.pointer).toBe(pointer);
+    if (typeof detail === "string") expect(p.errors![0]!.detail).toBe(detail);
+    else expect(p.errors![0]!.detail).toMatch(detail);
+  });
+
   it("suggests on the other request bodies too (verify)", async () => {
     const p = await expectProblem(await call("/v1/verify", { token: tokens.admin, body: { chains: "x" } }), 400, "validation_failed");
     expect(p.errors?.find((e) => e.pointer === "/chains")?.detail).toMatch(/^unknown field "chains"; did you mean "chain"\?$/);

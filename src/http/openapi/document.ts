@@ -11,6 +11,7 @@ import { PRODUCTS, PURPOSES } from "../../kuma/overrides.ts";
 import { MAX_PAGE, RevokeBody } from "../routes/ledger.ts";
 import { VerifyBody } from "../routes/verify.ts";
 import { IssueCertificateBody, SignCsrBody } from "../schemas.ts";
+import { toClassic } from "./classic.ts";
 import { AcmeAccount, AcmeAccountList, AcmeEab, AuditList, CaStatus, CertificateList, CertificateRecord, Health, IssuedCertificate, Problem, TrustBundleJson, VerifyReport } from "./responses.ts";
 
 /** Examples keyed by operationId, then "status media-type" (see scripts/capture-examples.ts). */
@@ -90,7 +91,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}, version: s
     request: {
       query: issueQuery,
       headers: z.object({ "Idempotency-Key": IdempotencyKey.optional() }),
-      body: { required: true, content: { "application/json": { schema: IssueCertificateBody() } } },
+      body: { required: true, content: { "application/json": { schema: toClassic(IssueCertificateBody()) } } },
     },
     responses: {
       201: { description: "Issued and recorded", headers: issuedHeaders, content: issuedContent(true) },
@@ -112,7 +113,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}, version: s
     request: {
       query: issueQuery.extend({ dir: z.string().optional().meta({ description: "env: the directory holding tls.crt and tls.key (default /etc/kuma/tls)" }) }),
       headers: z.object({ "Idempotency-Key": IdempotencyKey.optional() }),
-      body: { required: true, content: { "application/json": { schema: SignCsrBody() } } },
+      body: { required: true, content: { "application/json": { schema: toClassic(SignCsrBody()) } } },
     },
     responses: {
       201: { description: "Signed and recorded", headers: issuedHeaders, content: issuedContent(false) },
@@ -168,7 +169,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}, version: s
     tags: ["ledger"],
     summary: "Revoke a certificate (idempotent for the same reason)",
     security: bearer("revoke"),
-    request: { params: SerialParam, body: { required: false, content: { "application/json": { schema: RevokeBody() } } } },
+    request: { params: SerialParam, body: { required: false, content: { "application/json": { schema: toClassic(RevokeBody()) } } } },
     responses: {
       200: { description: "The record, revoked", content: { "application/json": { schema: CertificateRecord } } },
       ...problems(400),
@@ -246,7 +247,7 @@ export function buildOpenApiDocument(examples: CapturedExamples = {}, version: s
     tags: ["verify"],
     summary: "Validate a chain (RFC 5280 §6, RFC 6125 names) and say exactly why it fails",
     security: bearer("verify"),
-    request: { body: { required: true, content: { "application/json": { schema: VerifyBody() } } } },
+    request: { body: { required: true, content: { "application/json": { schema: toClassic(VerifyBody()) } } } },
     responses: {
       200: { description: "The verdict, errors, warnings and the path built", content: { "application/json": { schema: VerifyReport } } },
       ...problems(400, 413),

@@ -2,11 +2,12 @@
  * GET /openapi.yaml, GET /docs and GET /ui: the API description, its
  * interactive reference and the inventory page, from the Worker's static
  * assets (no CDN at run time); GET /docs/problems, the problem-type
- * documentation generated from the error table; GET /, an index of them.
+ * documentation generated from the error table at build time (also a static
+ * asset); GET /, an index of them.
  */
 import { Hono, type Context } from "hono";
 import { ApiError } from "../../errors.ts";
-import { PROBLEM_DOCS_PATH, problemCatalogue, problemDocsHtml } from "../problem-docs.ts";
+import { PROBLEM_DOCS_ASSET, PROBLEM_DOCS_PATH } from "../problem-docs.ts";
 import { serviceOrigin } from "../context.ts";
 import type { AppEnv } from "../types.ts";
 
@@ -74,12 +75,13 @@ ${items}
 </html>
 `);
   })
-  .get(PROBLEM_DOCS_PATH, (c) => {
-    c.header("Vary", "Accept");
-    c.header("Cache-Control", "public, max-age=300");
-    if (!wantsHtml(c) && /\bjson\b/i.test(c.req.header("Accept") ?? "")) return c.json({ problems: problemCatalogue() });
-    c.header("Content-Security-Policy", PAGE_CSP);
-    return c.html(problemDocsHtml());
+  .get(PROBLEM_DOCS_PATH, async (c) => {
+    const json = !wantsHtml(c) && /\bjson\b/i.test(c.req.header("Accept") ?? "");
+    const res = await asset(c, `/${json ? PROBLEM_DOCS_ASSET.json : PROBLEM_DOCS_ASSET.html}`);
+    res.headers.set("Vary", "Accept");
+    res.headers.set("Content-Type", json ? "application/json" : "text/html; charset=UTF-8");
+    if (!json) res.headers.set("Content-Security-Policy", PAGE_CSP);
+    return res;
   })
   .get("/openapi.yaml", async (c) => {
     const res = await asset(c, "/openapi.yaml");

@@ -125,8 +125,8 @@ async function crlIssuer(set: CaSet, ledger: Ledger, issuer: string | undefined)
 }
 
 const CertificateCursor = lazySchema(() => z.object({ created_at: z.string(), serial: z.string() }));
-const AuditCursor = lazySchema(() => z.object({ id: z.number().int() }));
-export const RevokeBody = lazySchema(() => z.strictObject({ reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]).default("unspecified") }));
+const AuditCursor = lazySchema(() => z.object({ id: z.int() }));
+export const RevokeBody = lazySchema(() => z.strictObject({ reason: z.default(z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]), "unspecified") }));
 
 export const ledgerRoutes = new Hono<AppEnv>()
   .get("/v1/certificates", requireScope("read"), async (c) => {

@@ -14,17 +14,16 @@ import type { AppEnv } from "../types.ts";
 
 export const VerifyBody = lazySchema(() =>
   z.strictObject({
-    chain: z.string().min(1).max(256 * 1024),
-    roots: z.string().min(1).max(256 * 1024).optional(),
-    hostname: z.string().min(1).max(1024).optional(),
-    usage: z.enum(["server", "client"]).default("server"),
-    at: z.string().max(64).optional(),
-    profile: z
-      .enum(VERIFY_PROFILES)
-      .default("go")
-      .describe(
+    chain: z.string().check(z.minLength(1), z.maxLength(256 * 1024)),
+    roots: z.optional(z.string().check(z.minLength(1), z.maxLength(256 * 1024))),
+    hostname: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    usage: z.default(z.enum(["server", "client"]), "server"),
+    at: z.optional(z.string().check(z.maxLength(64))),
+    profile: z.default(z.enum(VERIFY_PROFILES), "go").check(
+      z.describe(
         "`go` (default): `valid` is the verdict of Go's crypto/x509, what Kuma runs; RFC 5280 §4 profile defects Go accepts are reported as warnings with their own codes. `strict`: the same findings are errors, so `valid` also requires a chain that stricter verifiers (rustls/webpki, OpenSSL -x509_strict, CA linters) accept.",
       ),
+    ),
   }),
 );
 
