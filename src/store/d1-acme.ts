@@ -232,7 +232,12 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
     },
     async pendingReplacement(certId, now) {
       const r = await db
-        .prepare("SELECT id FROM acme_orders WHERE replaces = ? AND status IN ('ready', 'processing') AND expires_at > ? LIMIT 1")
+        // An order that reads as invalid (orders.ts orderStatus: an authorization deactivated, e.g. by certbot
+        // --dry-run, or expired) no longer replaces anything; the same condition as the finalize claim (d1.ts).
+        .prepare(
+          `SELECT id FROM acme_orders o WHERE replaces = ?1 AND status IN ('ready', 'processing') AND expires_at > ?2
+             AND NOT EXISTS (SELECT 1 FROM acme_authorizations a WHERE a.order_id = o.id AND (a.status <> 'valid' OR a.expires_at <= ?2)) LIMIT 1`,
+        )
         .bind(certId, now)
         .first<{ id: string }>();
       return r?.id ?? null;
