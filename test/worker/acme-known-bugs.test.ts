@@ -23,7 +23,7 @@ async function issued(account: Account, t?: Transport): Promise<{ certUrl: strin
 describe("known ACME bugs (review)", () => {
   // src/store/d1-acme.ts pendingReplacement: a ready order whose authorization was deactivated (certbot
   // --dry-run) reads as invalid (orders.ts orderStatus) but still blocks `replaces` until it expires.
-  it.fails("replaces is not blocked by an order that is invalid because its authorization was deactivated", async () => {
+  it("replaces is not blocked by an order that is invalid because its authorization was deactivated", async () => {
     const account = await register();
     const { pem } = await issued(account);
     const cert = new x509.X509Certificate(pem.split(/(?<=-----END CERTIFICATE-----)/)[0]!);
@@ -37,7 +37,7 @@ describe("known ACME bugs (review)", () => {
 
   // src/authority/acme/finalize.ts certificateChain: issuerByFingerprint finds no CA for a leaf of the
   // earlier certificate of a re-certified CA, so the download is the leaf alone. Fix: issuerOfRecord.
-  it.fails("the download of a re-certified CA's earlier leaf carries the configured chain", async () => {
+  it("the download of a re-certified CA's earlier leaf carries the configured chain", async () => {
     const now = Date.now();
     const root = await createRootCa({ subject: "CN=kb root", keyAlgorithm: "ecdsa-p256", notBefore: new Date(now - DAY), notAfter: new Date(now + 3650 * DAY) });
     const issuer = { certificate: root.certificate, privateKey: root.keys.privateKey, keyAlgorithm: "ecdsa-p256" as const };

@@ -447,7 +447,7 @@ const certificate = (serial: string): Handler => async (a) => {
   const v = await verifyPost(a, "kid", { preload: { certificate: serial }, fast: true });
   postAsGet(v);
   const set = await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now);
-  const chain = certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
+  const chain = await certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
   return respond(a, 200, chain);
 };
 
