@@ -337,7 +337,16 @@ export type { RateLimiter } from "../config/http.ts";
  */
 export type AcmePrincipalBinding =
   | { kind: "token"; name: string; sha256: string }
-  | { kind: "oidc"; policy: string; subject: string; placeholders: Record<string, string>; expires_at: string };
+  | {
+      kind: "oidc";
+      policy: string;
+      /** The policy's issuer and key source (TrustPolicy.keySource) at binding: a policy name reused for another cluster does not carry the account over. */
+      issuer: string;
+      key_source: string;
+      subject: string;
+      placeholders: Record<string, string>;
+      expires_at: string;
+    };
 
 export interface AcmeEabRecord {
   kid: string;

@@ -9,7 +9,6 @@ import { fromHex } from "../../src/pki/bytes.ts";
 import { createIntermediateCa, createRootCa } from "../../src/pki/ca-certificate.ts";
 import { x509 } from "../../src/pki/x509.ts";
 import { acmePost, csrFor, dns, newOrder, pathOf, register, withEnv, type Account, type Transport } from "./acme-helpers.ts";
-import { clusterKey, inlineTrust, k8sClaims } from "./oidc-helpers.ts";
 
 const DAY = 86_400_000;
 
@@ -48,16 +47,5 @@ describe("known ACME bugs (review)", () => {
     const { certUrl } = await issued(account, envOf(before));
     const later = await (await acmePost(account.key, pathOf(certUrl), "", { kid: account.url }, envOf(after))).text();
     expect(later.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
-  });
-
-  // src/authority/acme/principal.ts currentPrincipal: an OIDC binding is re-resolved by policy name only,
-  // so a name reused for another issuer and key source (another cluster) carries the account over.
-  it.fails("an OIDC-bound account is refused once its policy name stands for another issuer and key source", async () => {
-    const trust = await inlineTrust();
-    const A = JSON.stringify((JSON.parse(trust.OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, scopes: ["sign"], acme: true })));
-    const account = await register(await trust.sign(k8sClaims("zone-b")), withEnv({ OIDC_TRUST: A }));
-    const other = await clusterKey("other");
-    const B = JSON.stringify([{ name: "zone-cp", issuer: "https://other.example.com", audience: "x", claims: { sub: "*" }, jwks: other.jwks, scopes: ["sign"], acme: true, allow: ["*.other.example.com"] }]);
-    expect((await newOrder(account, dns("cp.other.example.com"), {}, withEnv({ OIDC_TRUST: B }))).res.status).toBe(403);
   });
 });

@@ -35,7 +35,7 @@ import {
   type Account,
 } from "./acme-helpers.ts";
 import { call, expectProblem, tokens } from "./helpers.ts";
-import { inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
+import { clusterKey, inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
 
 const SECOND = 1000;
 
@@ -587,6 +587,39 @@ describe("OIDC-bound accounts", () => {
     await expectProblem(await withEnv({ OIDC_TRUST: without })("/v1/acme/eab", { method: "POST", token: jwt }), 403, "insufficient_scope");
     const account = await register(jwt, withEnv({ OIDC_TRUST }));
     await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }, withEnv({ OIDC_TRUST: without })), 403, "unauthorized");
+  });
+
+  it("refuses an OIDC-bound account once its policy name stands for another issuer and key source", async () => {
+    const account = await register(await trust.sign(k8sClaims("zone-b")), withEnv({ OIDC_TRUST }));
+    const other = await clusterKey("other");
+    const B = JSON.stringify([{ name: "zone-cp", issuer: "https://other.example.com", audience: "x", claims: { sub: "*" }, jwks: other.jwks, scopes: ["sign"], acme: true, allow: ["*.other.example.com"] }]);
+    const refused = await expectAcmeProblem((await newOrder(account, dns("cp.other.example.com"), {}, withEnv({ OIDC_TRUST: B }))).res, 403, "unauthorized");
+    expect(refused.detail).toMatch(/another issuer or other keys/);
+    // Same issuer, other keys (another cluster): refused too.
+    const sameIssuer = JSON.stringify((JSON.parse(OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, jwks: other.jwks })));
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, withEnv({ OIDC_TRUST: sameIssuer }))).res, 403, "unauthorized");
+    expect((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, withEnv({ OIDC_TRUST }))).res.status).toBe(201);
+  });
+
+  it("refuses an OIDC-bound account whose frozen sub or placeholder values the policy's claim conditions no longer admit", async () => {
+    const t = withEnv({ OIDC_TRUST });
+    const account = await register(await trust.sign(k8sClaims("zone-b")), t);
+    const narrowed = (claims: Record<string, string>) =>
+      withEnv({ OIDC_TRUST: JSON.stringify((JSON.parse(OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, claims: { ...(p["claims"] as object), ...claims } }))) });
+    const bySub = await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, narrowed({ sub: "system:serviceaccount:zone-a:*" }))).res, 403, "unauthorized");
+    expect(bySub.detail).toMatch(/"sub"/);
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, narrowed({ "/kubernetes.io/namespace": "zone-a" }))).res, 403, "unauthorized");
+    expect((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, narrowed({ "/kubernetes.io/namespace": "zone-*" }))).res.status).toBe(201);
+  });
+
+  it("refuses an OIDC binding recorded without the policy's issuer and key source", async () => {
+    const t = withEnv({ OIDC_TRUST });
+    const account = await register(await trust.sign(k8sClaims("zone-b")), t);
+    const id = account.url.split("/").pop()!;
+    const row = await env.DB!.prepare("SELECT binding FROM acme_accounts WHERE id = ?").bind(id).first<{ binding: string }>();
+    const { issuer: _issuer, key_source: _keySource, ...legacy } = JSON.parse(row!.binding) as Record<string, unknown>;
+    await env.DB!.prepare("UPDATE acme_accounts SET binding = ? WHERE id = ?").bind(JSON.stringify(legacy), id).run();
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, t)).res, 403, "unauthorized");
   });
 });
 
