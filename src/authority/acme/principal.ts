@@ -55,14 +55,14 @@ function refused(detail: string): AcmeProblem {
 export async function currentPrincipal(binding: AcmePrincipalBinding, tokens: TokenStore | string, trust: readonly TrustPolicy[] | string, now: Date): Promise<Principal> {
   let principal: Principal;
   if (binding.kind === "token") {
-    if (typeof tokens === "string") throw new AcmeProblem("serverInternal", tokens, { status: 503 });
+    if (typeof tokens === "string") throw new ApiError("config_invalid", tokens);
     // Looked up by the hash bound at creation: a token rotated under the same name no longer finds it.
     const found = /^[0-9a-f]{64}$/.test(binding.sha256) ? await tokens.findByHash(fromHex(binding.sha256)) : null;
     if (!found || found.name !== binding.name) throw refused(`the API token "${binding.name}" this account is bound to was removed or rotated; create a new EAB credential and account`);
     principal = found;
   } else {
     if (Date.parse(binding.expires_at) <= now.getTime()) throw refused(`this account, bound from an OIDC token of trust policy "${binding.policy}", expired at ${binding.expires_at}; create a new EAB credential and account`);
-    if (typeof trust === "string") throw new AcmeProblem("serverInternal", trust, { status: 503 });
+    if (typeof trust === "string") throw new ApiError("config_invalid", trust);
     const policy = trust.find((p) => p.name === binding.policy);
     if (!policy?.acme) throw refused(`the OIDC trust policy "${binding.policy}" this account is bound to no longer exists or no longer allows ACME`);
     // The name alone is not the policy: every Kubernetes cluster shares an issuer shape and only its keys tell

@@ -146,7 +146,9 @@ const FROM_API: Record<ErrorCode, AcmeErrorType> = {
 function toProblem(e: unknown, requestId: string): AcmeProblem {
   if (e instanceof AcmeProblem) return e;
   if (e instanceof ApiError) {
-    return new AcmeProblem(FROM_API[e.code], e.detail ?? e.message, { status: e.status, ...(e.options.headers ? { headers: e.options.headers } : {}) });
+    // edgeca's stable `code` rides along (as on /acme/renewal-info): e.g. config_invalid tells an operator
+    // that a setting is wrong, which serverInternal alone does not.
+    return new AcmeProblem(FROM_API[e.code], e.detail ?? e.message, { status: e.status, extensions: { code: e.code }, ...(e.options.headers ? { headers: e.options.headers } : {}) });
   }
   console.error(JSON.stringify({ level: "error", request_id: requestId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   return new AcmeProblem("serverInternal", `an internal error occurred; quote request id ${requestId} when reporting it`);
@@ -522,8 +524,11 @@ export async function handleAcme(c: C): Promise<Response> {
   const keys = keysPromise ? await keysPromise : null;
   try {
     await limitClient(c);
-    if (typeof config === "string") throw new AcmeProblem("serverInternal", config, { status: 503 });
-    if (!keys) throw new AcmeProblem("serverInternal", "ACME needs STORE_KEY (32 random bytes, base64) to sign nonces and derive EAB keys; `npm start` creates one", { status: 503 });
+    // Configuration errors are the configuration layer's messages, as config_invalid (503, serverInternal on the wire).
+    if (typeof config === "string") throw new ApiError("config_invalid", config);
+    // A malformed STORE_KEY gets what is wrong with it, not "needs STORE_KEY".
+    if (typeof deps.storeKey === "string") throw new ApiError("config_invalid", deps.storeKey);
+    if (!keys) throw new ApiError("config_invalid", "ACME needs STORE_KEY (32 random bytes, base64) to sign nonces and derive EAB keys; `npm start` creates one");
     const stores = requireStores(c);
     const found = route(c.req.path);
     if (!found) throw new AcmeProblem("malformed", `no ACME resource at ${c.req.path.slice(0, 128)}`, { status: 404 });
