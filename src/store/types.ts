@@ -477,8 +477,11 @@ export interface AcmeStore {
   /** An order, ready or processing and unexpired at `now`, that names `certId` in replaces (RFC 9773 §5); null when none. */
   pendingReplacement(certId: string, now: string): Promise<string | null>;
   order(id: string): Promise<AcmeOrderRecord | null>;
-  /** The order's ids, newest first. */
-  ordersOf(accountId: string, limit: number): Promise<string[]>;
+  /**
+   * The account's orders that are not invalid as of `now` (RFC 8555 §7.1.2.1: valid ones, and ready or
+   * processing ones unexpired with every authorization valid), newest first, after the cursor when given.
+   */
+  ordersOf(accountId: string, limit: number, now: string, after?: { created_at: string; id: string }): Promise<{ id: string; created_at: string }[]>;
   authorizationsOf(orderId: string): Promise<AcmeAuthorizationRecord[]>;
   authorization(id: string): Promise<AcmeAuthorizationRecord | null>;
   deactivateAuthorization(id: string): Promise<void>;

@@ -289,6 +289,46 @@ describe("accounts", () => {
     expect(orders.orders).toEqual([url]);
   });
 
+  it("lists the account's orders that are not invalid (RFC 8555 §7.1.2.1), 100 a page with Link rel=\"next\"", async () => {
+    const account = await register();
+    const id = account.url.split("/").pop()!;
+    const ordersUrl = `${account.url}/orders`;
+    const list = async (path: string) => {
+      const res = await acmePost(account.key, path, "", { kid: account.url });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const next = /<([^>]+)>;rel="next"/.exec(res.headers.get("Link") ?? "")?.[1];
+      return { orders: ((await res.json()) as { orders: string[] }).orders, next };
+    };
+    const ready = await newOrder(account, dns("cp.example.com"));
+    const dry = await newOrder(account, dns("cp.example.com"));
+    await acmePost(account.key, pathOf(dry.order.authorizations[0]!), { status: "deactivated" }, { kid: account.url });
+    const { orderUrl: valid } = await issue(account, ["cp.example.com"]);
+    const first = await list(pathOf(ordersUrl));
+    expect([...first.orders].sort()).toEqual([ready.url, valid].sort());
+    expect(first.next).toBeUndefined();
+    // 99 more unexpired ready orders (older), one invalid by status, one expired: 101 listable, so two pages.
+    const at = (i: number) => new Date(Date.now() - (i + 1) * 60_000).toISOString();
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const rows = Array.from({ length: 101 }, (_, i) => ({ id: `bulk${String(i).padStart(3, "0")}`, status: i === 99 ? "invalid" : "ready", expires: i === 100 ? at(0) : future, created: at(i) }));
+    await env.DB!.batch(
+      rows.map((r) =>
+        env.DB!.prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, expires_at, created_at) VALUES (?, ?, ?, '[]', ?, ?)").bind(r.id, id, r.status, r.expires, r.created),
+      ),
+    );
+    const page1 = await list(pathOf(ordersUrl));
+    expect(page1.orders).toHaveLength(100);
+    expect(page1.next).toMatch(new RegExp(`^${ordersUrl}\\?cursor=`));
+    const page2 = await list(pathOf(page1.next!));
+    expect(page2.next).toBeUndefined();
+    const all = [...page1.orders, ...page2.orders];
+    expect(new Set(all).size).toBe(101);
+    expect(all).toEqual(expect.arrayContaining([ready.url, valid, `${BASE}/acme/order/bulk000`, `${BASE}/acme/order/bulk098`]));
+    expect(all).not.toContain(dry.url);
+    expect(all).not.toContain(`${BASE}/acme/order/bulk099`);
+    expect(all).not.toContain(`${BASE}/acme/order/bulk100`);
+    await expectAcmeProblem(await acmePost(account.key, `${pathOf(ordersUrl)}?cursor=x`, "", { kid: account.url }), 400, "malformed");
+  });
+
   it("rolls the key over (RFC 8555 §7.3.5); a key already taken is 409 with the holder's Location", async () => {
     const account = await register();
     const holder = await register();

@@ -223,7 +223,8 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload
     throw new AcmeProblem("malformed", "the request body is not JSON");
   }
   const jws = parseFlattenedJws(json);
-  const requestUrl = url(a, a.c.req.path);
+  // RFC 8555 §6.4: the URL the request is directed to, query included (the orders list's rel="next" pages).
+  const requestUrl = url(a, a.c.req.path + new URL(a.c.req.url).search);
   checkRequestHeader(jws.header, requestUrl, keyBy);
   const nonce = jws.header.nonce;
   if (nonce === undefined) throw new AcmeProblem("badNonce", "the JWS has no nonce (RFC 8555 §6.5)");
@@ -385,9 +386,27 @@ const accountOrders = (id: string): Handler => async (a) => {
   postAsGet(v);
   const acting = requireAccount(v);
   if (acting.account.id !== id) throw new AcmeProblem("unauthorized", "these are another account's orders");
-  const ids = await a.ctx.store.ordersOf(id, MAX_LISTED_ORDERS);
-  return respond(a, 200, { orders: ids.map((o) => url(a, `/acme/order/${o}`)) });
+  // RFC 8555 §7.1.2.1: "The server SHOULD include pending orders and SHOULD NOT include orders that are
+  // invalid"; it "MAY return an incomplete list, along with a Link header field with a "next" link relation".
+  const after = orderCursor(a.c.req.query("cursor"));
+  const rows = await a.ctx.store.ordersOf(id, MAX_LISTED_ORDERS + 1, a.ctx.now.toISOString(), after);
+  const page = rows.slice(0, MAX_LISTED_ORDERS);
+  const last = page[page.length - 1];
+  const extra: Record<string, string> =
+    rows.length > MAX_LISTED_ORDERS && last
+      ? { Link: `<${url(a, "/acme/directory")}>;rel="index", <${url(a, `/acme/account/${id}/orders?cursor=${Date.parse(last.created_at)}.${last.id}`)}>;rel="next"` }
+      : {};
+  return respond(a, 200, { orders: page.map((o) => url(a, `/acme/order/${o.id}`)) }, extra);
 };
+
+/** The position after which an orders page starts (`<created_at in ms>.<order id>`, from our own rel="next" link). */
+function orderCursor(raw: string | undefined): { created_at: string; id: string } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d{1,15})\.([A-Za-z0-9_-]{1,64})$/.exec(raw);
+  const ms = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isFinite(ms) || ms > 8.64e15) throw new AcmeProblem("malformed", "cursor is not one this server's orders list gave (follow its Link rel=\"next\")");
+  return { created_at: new Date(ms).toISOString(), id: m[2]! };
+}
 
 const keyChange: Handler = async (a) => {
   const v = await verifyPost(a, "kid");
