@@ -436,6 +436,15 @@ describe("orders by policy", () => {
     await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
   });
 
+  it("answers an order in processing with Retry-After (RFC 8555 §7.4), and a ready one without", async () => {
+    const account = await register();
+    const { url, res } = await newOrder(account, dns("cp.example.com"));
+    expect(res.headers.get("Retry-After")).toBeNull();
+    await env.DB!.prepare("UPDATE acme_orders SET status = 'processing' WHERE id = ?").bind(url.split("/").pop()).run();
+    const polled = await acmePost(account.key, pathOf(url), "", { kid: account.url });
+    expect([polled.status, ((await polled.json()) as { status: string }).status, polled.headers.get("Retry-After")]).toEqual([200, "processing", "1"]);
+  });
+
   it("requires POST-as-GET (an empty payload) to read an order", async () => {
     const account = await register();
     const { url } = await newOrder(account, dns("cp.example.com"));

@@ -330,6 +330,16 @@ function orderJson(a: Acme, view: OrderView) {
   };
 }
 
+/**
+ * An order's response headers: its Location, and Retry-After while it is processing (RFC 8555 §7.4: the
+ * client polls the order; 1 s because a certificate is signed and recorded within one request here).
+ */
+function orderHeaders(a: Acme, view: OrderView): Record<string, string> {
+  const h: Record<string, string> = { Location: url(a, `/acme/order/${view.order.id}`) };
+  if (orderStatus(view, a.ctx.now) === "processing") h["Retry-After"] = "1";
+  return h;
+}
+
 function authorizationJson(a: Acme, z: AcmeAuthorizationRecord) {
   return {
     identifier: z.identifier,
@@ -443,7 +453,7 @@ const orderResource = (id: string): Handler => async (a) => {
   const v = await verifyPost(a, "kid", { preload: { order: id }, fast: true });
   postAsGet(v);
   const view = preloadedOrder(v, requireAccount(v).account);
-  return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
+  return respond(a, 200, orderJson(a, view), orderHeaders(a, view));
 };
 
 const finalize = (id: string): Handler => async (a) => {
@@ -455,7 +465,7 @@ const finalize = (id: string): Handler => async (a) => {
   const authority = await authorityContext(a.c);
   ORDERS.delete(id);
   const view = await finalizeOrder(authority, a.ctx, acting, own, payloadJson(v.payload));
-  return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
+  return respond(a, 200, orderJson(a, view), orderHeaders(a, view));
 };
 
 const authorization = (id: string): Handler => async (a) => {
