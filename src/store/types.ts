@@ -98,7 +98,7 @@ export interface CertificateRecord {
 }
 
 /** `replay`: an Idempotency-Key handed out a recorded certificate (and its private key, when one was generated) again. */
-export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert", "replay"] as const;
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert", "replay", "acme_eab", "acme_deactivate"] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {
@@ -114,6 +114,12 @@ export interface AuditEvent {
   path: string;
   serial: string | null;
   request_id: string;
+  /**
+   * What the event acted on beyond the serial, as `key=value` pairs separated by spaces:
+   * `acme_account=<id>` (the ACME account that obtained, revoked or was deactivated),
+   * `kid=<kid>` (an EAB credential; never its HMAC key), `by=certificate_key`. Null otherwise.
+   */
+  detail?: string | null;
 }
 
 export interface AuditRecord extends AuditEvent {

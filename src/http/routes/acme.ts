@@ -486,10 +486,11 @@ const revokeCert: Handler = async (a) => {
   const v = await verifyPost(a, "either");
   if (v.acting) await limit(a, v.acting.principal);
   const revoker = v.acting ? { kind: "account" as const, acting: v.acting } : { kind: "certificate-key" as const, jwk: v.jwk! };
-  // Revoked with the certificate's own key, nobody's principal acted: the audit names the means instead.
+  // The audit row names the revoking account (acme_account=<id>); revoked with the certificate's own key,
+  // revokeByAcme names the certificate's principal and the means (by=certificate_key).
   const meta: RequestMeta = v.acting
     ? { ...requestMeta(a.c), acmeAccountId: v.acting.account.id }
-    : { requestId: a.c.get("requestId"), tokenName: "acme-certificate-key", subject: null, clientAddress: clientAddress(a.c), method: a.c.req.method, path: a.c.req.path };
+    : { requestId: a.c.get("requestId"), tokenName: "", subject: null, clientAddress: clientAddress(a.c), method: a.c.req.method, path: a.c.req.path };
   await revokeByAcme({ ledger: requireStores(a.c).ledger, now: a.ctx.now, request: meta }, revoker, payloadJson(v.payload));
   return respond(a, 200, null);
 };
