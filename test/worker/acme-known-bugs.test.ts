@@ -1,7 +1,6 @@
 /**
- * Known bugs found in review, in files another branch owns (src/authority/acme/*, src/store/d1-acme.ts):
- * each `it.fails` reproduces one and passes only while the bug is there. Whoever fixes one turns its
- * `it.fails` into `it` (the assertion is the wanted behaviour).
+ * Regression tests for bugs found in review (issue 19): each reproduced as an `it.fails` before its fix.
+ * The OIDC re-binding one moved to acme.test.ts ("OIDC-bound accounts").
  */
 import { describe, expect, it } from "vitest";
 import { formatCertId } from "../../src/pki/ari.ts";
@@ -19,7 +18,7 @@ async function issued(account: Account, t?: Transport): Promise<{ certUrl: strin
   return { certUrl: body.certificate, pem: await (await acmePost(account.key, pathOf(body.certificate), "", { kid: account.url }, t)).text() };
 }
 
-describe("known ACME bugs (review)", () => {
+describe("ACME review regressions", () => {
   // src/store/d1-acme.ts pendingReplacement: a ready order whose authorization was deactivated (certbot
   // --dry-run) reads as invalid (orders.ts orderStatus) but still blocks `replaces` until it expires.
   it("replaces is not blocked by an order that is invalid because its authorization was deactivated", async () => {
