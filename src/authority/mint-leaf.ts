@@ -26,8 +26,10 @@ export interface RequestMeta {
   clientAddress: string | null;
   method: string;
   path: string;
-  /** The ACME account on whose finalize this runs (recorded with the certificate). */
+  /** The ACME account on whose finalize or revokeCert this runs (recorded with the certificate, and in the audit detail). */
   acmeAccountId?: string | undefined;
+  /** Further audit detail (AuditEvent.detail), e.g. `by=certificate_key`. */
+  auditDetail?: string | undefined;
 }
 
 export interface AuthorityContext {
@@ -56,6 +58,7 @@ export function auditEvent(ctx: { now: Date; request: RequestMeta }, event: Audi
     path: ctx.request.path,
     serial,
     request_id: ctx.request.requestId,
+    detail: [ctx.request.acmeAccountId ? `acme_account=${ctx.request.acmeAccountId}` : "", ctx.request.auditDetail ?? ""].filter(Boolean).join(" ") || null,
   };
 }
 

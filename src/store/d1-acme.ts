@@ -232,7 +232,12 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
     },
     async pendingReplacement(certId, now) {
       const r = await db
-        .prepare("SELECT id FROM acme_orders WHERE replaces = ? AND status IN ('ready', 'processing') AND expires_at > ? LIMIT 1")
+        // An order that reads as invalid (orders.ts orderStatus: an authorization deactivated, e.g. by certbot
+        // --dry-run, or expired) no longer replaces anything; the same condition as the finalize claim (d1.ts).
+        .prepare(
+          `SELECT id FROM acme_orders o WHERE replaces = ?1 AND status IN ('ready', 'processing') AND expires_at > ?2
+             AND NOT EXISTS (SELECT 1 FROM acme_authorizations a WHERE a.order_id = o.id AND (a.status <> 'valid' OR a.expires_at <= ?2)) LIMIT 1`,
+        )
         .bind(certId, now)
         .first<{ id: string }>();
       return r?.id ?? null;
@@ -241,9 +246,20 @@ export function d1AcmeStore(db: D1Database): AcmeStore {
       const r = await db.prepare("SELECT * FROM acme_orders WHERE id = ?").bind(id).first<OrderRow>();
       return r ? toOrder(r) : null;
     },
-    async ordersOf(accountId, limit) {
-      const r = await db.prepare("SELECT id FROM acme_orders WHERE account_id = ? ORDER BY created_at DESC LIMIT ?").bind(accountId, limit).all<{ id: string }>();
-      return r.results.map((row) => row.id);
+    async ordersOf(accountId, limit, now, after) {
+      // Not invalid as of now, as orders.ts orderStatus reads an order: valid; or ready/processing, unexpired,
+      // and (ready) with no authorization deactivated or expired.
+      const r = await db
+        .prepare(
+          `SELECT id, created_at FROM acme_orders o WHERE account_id = ?1
+             AND (status = 'valid' OR (status IN ('ready', 'processing') AND expires_at > ?2
+               AND (status = 'processing' OR NOT EXISTS (SELECT 1 FROM acme_authorizations a WHERE a.order_id = o.id AND (a.status <> 'valid' OR a.expires_at <= ?2)))))
+             AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4))
+           ORDER BY created_at DESC, id DESC LIMIT ?5`,
+        )
+        .bind(accountId, now, after?.created_at ?? null, after?.id ?? null, limit)
+        .all<{ id: string; created_at: string }>();
+      return r.results;
     },
     async authorizationsOf(orderId) {
       const r = await db.prepare("SELECT * FROM acme_authorizations WHERE order_id = ? ORDER BY rowid").bind(orderId).all<AuthorizationRow>();

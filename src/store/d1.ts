@@ -31,13 +31,13 @@ import type { IssuerCount } from "../pki/ca-status.ts";
 
 
 
-const AUDIT_FIELDS = ["at", "event", "outcome", "status", "code", "token_name", "principal_subject", "client_address", "method", "path", "serial", "request_id"] as const;
+const AUDIT_FIELDS = ["at", "event", "outcome", "status", "code", "token_name", "principal_subject", "client_address", "method", "path", "serial", "request_id", "detail"] as const;
 const AUDIT_COLUMNS = AUDIT_FIELDS.join(", ");
 
 function auditInsert(db: D1Database, e: AuditEvent): D1PreparedStatement {
   return db
     .prepare(`INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${AUDIT_FIELDS.map(() => "?").join(", ")})`)
-    .bind(...AUDIT_FIELDS.map((f) => e[f]));
+    .bind(...AUDIT_FIELDS.map((f) => e[f] ?? null));
 }
 
 interface CertificateRow extends Omit<CertificateRecord, "hostnames" | "usage"> {
@@ -524,7 +524,7 @@ export function d1AuditLog(db: D1Database, options: LedgerWriteOptions = { group
         .prepare(
           `INSERT INTO audit_events (${AUDIT_COLUMNS}, bucket) VALUES (${AUDIT_FIELDS.map(() => "?").join(", ")}, ?) ON CONFLICT (bucket) WHERE bucket IS NOT NULL DO UPDATE SET count = count + 1`,
         )
-        .bind(...AUDIT_FIELDS.map((f) => event[f]), bucket)
+        .bind(...AUDIT_FIELDS.map((f) => event[f] ?? null), bucket)
         .run();
     },
     async purgeBefore(before) {

@@ -98,7 +98,7 @@ export interface CertificateRecord {
 }
 
 /** `replay`: an Idempotency-Key handed out a recorded certificate (and its private key, when one was generated) again. */
-export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert", "replay"] as const;
+export const AUDIT_EVENTS = ["issue", "sign", "revoke", "refused", "alert", "replay", "acme_eab", "acme_deactivate"] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEvent {
@@ -114,6 +114,12 @@ export interface AuditEvent {
   path: string;
   serial: string | null;
   request_id: string;
+  /**
+   * What the event acted on beyond the serial, as `key=value` pairs separated by spaces:
+   * `acme_account=<id>` (the ACME account that obtained, revoked or was deactivated),
+   * `kid=<kid>` (an EAB credential; never its HMAC key), `by=certificate_key`. Null otherwise.
+   */
+  detail?: string | null;
 }
 
 export interface AuditRecord extends AuditEvent {
@@ -337,7 +343,16 @@ export type { RateLimiter } from "../config/http.ts";
  */
 export type AcmePrincipalBinding =
   | { kind: "token"; name: string; sha256: string }
-  | { kind: "oidc"; policy: string; subject: string; placeholders: Record<string, string>; expires_at: string };
+  | {
+      kind: "oidc";
+      policy: string;
+      /** The policy's issuer and key source (TrustPolicy.keySource) at binding: a policy name reused for another cluster does not carry the account over. */
+      issuer: string;
+      key_source: string;
+      subject: string;
+      placeholders: Record<string, string>;
+      expires_at: string;
+    };
 
 export interface AcmeEabRecord {
   kid: string;
@@ -468,8 +483,11 @@ export interface AcmeStore {
   /** An order, ready or processing and unexpired at `now`, that names `certId` in replaces (RFC 9773 §5); null when none. */
   pendingReplacement(certId: string, now: string): Promise<string | null>;
   order(id: string): Promise<AcmeOrderRecord | null>;
-  /** The order's ids, newest first. */
-  ordersOf(accountId: string, limit: number): Promise<string[]>;
+  /**
+   * The account's orders that are not invalid as of `now` (RFC 8555 §7.1.2.1: valid ones, and ready or
+   * processing ones unexpired with every authorization valid), newest first, after the cursor when given.
+   */
+  ordersOf(accountId: string, limit: number, now: string, after?: { created_at: string; id: string }): Promise<{ id: string; created_at: string }[]>;
   authorizationsOf(orderId: string): Promise<AcmeAuthorizationRecord[]>;
   authorization(id: string): Promise<AcmeAuthorizationRecord | null>;
   deactivateAuthorization(id: string): Promise<void>;

@@ -108,6 +108,23 @@ describe("identifiers (RFC 8555 §7.1.3, RFC 8738)", () => {
     expect(parseIdentifiers([{ type: "ip", value: "10.0.0.1" }]).map((n) => n.value)).toEqual(["10.0.0.1"]);
   });
 
+  it.each([
+    ["https://cp.example.com", /"https:\/\/cp\.example\.com" is a URL; send the host name alone: "cp\.example\.com"/],
+    ["cp.example.com:5443", /has a port \(":5443"\).*remove it/],
+    ["cp example.com", /contains a space \(U\+0020\).*remove the white space/],
+    ["cp.example.com/path", /has a path \("\/path"\): remove it/],
+  ])("refuses the dns identifier %j with the hostname rules' message, at the top level and in its subproblem", (value, message) => {
+    let p: AcmeProblem | undefined;
+    try {
+      parseIdentifiers([{ type: "dns", value }]);
+    } catch (e) {
+      if (e instanceof AcmeProblem) p = e;
+    }
+    expect(p?.type).toBe("rejectedIdentifier");
+    expect(p?.detail).toMatch(message);
+    expect(p?.options.subproblems).toEqual([{ type: "rejectedIdentifier", detail: expect.stringMatching(message) as unknown, identifier: { type: "dns", value } }]);
+  });
+
   it("gives a wildcard's authorization the base name, marked wildcard (RFC 8555 §7.1.4)", () => {
     expect(authorizationIdentifier(parseIdentifiers([{ type: "dns", value: "*.mesh.example.com" }])[0]!)).toEqual({ identifier: { type: "dns", value: "mesh.example.com" }, wildcard: true });
   });

@@ -1,7 +1,6 @@
 /**
- * Known bugs found in review, in files another branch owns (src/authority/acme/*, src/store/d1-acme.ts):
- * each `it.fails` reproduces one and passes only while the bug is there. Whoever fixes one turns its
- * `it.fails` into `it` (the assertion is the wanted behaviour).
+ * Regression tests for bugs found in review (issue 19): each reproduced as an `it.fails` before its fix.
+ * The OIDC re-binding one moved to acme.test.ts ("OIDC-bound accounts").
  */
 import { describe, expect, it } from "vitest";
 import { formatCertId } from "../../src/pki/ari.ts";
@@ -9,7 +8,6 @@ import { fromHex } from "../../src/pki/bytes.ts";
 import { createIntermediateCa, createRootCa } from "../../src/pki/ca-certificate.ts";
 import { x509 } from "../../src/pki/x509.ts";
 import { acmePost, csrFor, dns, newOrder, pathOf, register, withEnv, type Account, type Transport } from "./acme-helpers.ts";
-import { clusterKey, inlineTrust, k8sClaims } from "./oidc-helpers.ts";
 
 const DAY = 86_400_000;
 
@@ -20,10 +18,10 @@ async function issued(account: Account, t?: Transport): Promise<{ certUrl: strin
   return { certUrl: body.certificate, pem: await (await acmePost(account.key, pathOf(body.certificate), "", { kid: account.url }, t)).text() };
 }
 
-describe("known ACME bugs (review)", () => {
+describe("ACME review regressions", () => {
   // src/store/d1-acme.ts pendingReplacement: a ready order whose authorization was deactivated (certbot
   // --dry-run) reads as invalid (orders.ts orderStatus) but still blocks `replaces` until it expires.
-  it.fails("replaces is not blocked by an order that is invalid because its authorization was deactivated", async () => {
+  it("replaces is not blocked by an order that is invalid because its authorization was deactivated", async () => {
     const account = await register();
     const { pem } = await issued(account);
     const cert = new x509.X509Certificate(pem.split(/(?<=-----END CERTIFICATE-----)/)[0]!);
@@ -37,7 +35,7 @@ describe("known ACME bugs (review)", () => {
 
   // src/authority/acme/finalize.ts certificateChain: issuerByFingerprint finds no CA for a leaf of the
   // earlier certificate of a re-certified CA, so the download is the leaf alone. Fix: issuerOfRecord.
-  it.fails("the download of a re-certified CA's earlier leaf carries the configured chain", async () => {
+  it("the download of a re-certified CA's earlier leaf carries the configured chain", async () => {
     const now = Date.now();
     const root = await createRootCa({ subject: "CN=kb root", keyAlgorithm: "ecdsa-p256", notBefore: new Date(now - DAY), notAfter: new Date(now + 3650 * DAY) });
     const issuer = { certificate: root.certificate, privateKey: root.keys.privateKey, keyAlgorithm: "ecdsa-p256" as const };
@@ -48,16 +46,5 @@ describe("known ACME bugs (review)", () => {
     const { certUrl } = await issued(account, envOf(before));
     const later = await (await acmePost(account.key, pathOf(certUrl), "", { kid: account.url }, envOf(after))).text();
     expect(later.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
-  });
-
-  // src/authority/acme/principal.ts currentPrincipal: an OIDC binding is re-resolved by policy name only,
-  // so a name reused for another issuer and key source (another cluster) carries the account over.
-  it.fails("an OIDC-bound account is refused once its policy name stands for another issuer and key source", async () => {
-    const trust = await inlineTrust();
-    const A = JSON.stringify((JSON.parse(trust.OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, scopes: ["sign"], acme: true })));
-    const account = await register(await trust.sign(k8sClaims("zone-b")), withEnv({ OIDC_TRUST: A }));
-    const other = await clusterKey("other");
-    const B = JSON.stringify([{ name: "zone-cp", issuer: "https://other.example.com", audience: "x", claims: { sub: "*" }, jwks: other.jwks, scopes: ["sign"], acme: true, allow: ["*.other.example.com"] }]);
-    expect((await newOrder(account, dns("cp.other.example.com"), {}, withEnv({ OIDC_TRUST: B }))).res.status).toBe(403);
   });
 });

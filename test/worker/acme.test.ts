@@ -35,7 +35,7 @@ import {
   type Account,
 } from "./acme-helpers.ts";
 import { call, expectProblem, tokens } from "./helpers.ts";
-import { inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
+import { clusterKey, inlineTrust, k8sClaims, type InlineTrust } from "./oidc-helpers.ts";
 
 const SECOND = 1000;
 
@@ -289,6 +289,46 @@ describe("accounts", () => {
     expect(orders.orders).toEqual([url]);
   });
 
+  it("lists the account's orders that are not invalid (RFC 8555 §7.1.2.1), 100 a page with Link rel=\"next\"", async () => {
+    const account = await register();
+    const id = account.url.split("/").pop()!;
+    const ordersUrl = `${account.url}/orders`;
+    const list = async (path: string) => {
+      const res = await acmePost(account.key, path, "", { kid: account.url });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const next = /<([^>]+)>;rel="next"/.exec(res.headers.get("Link") ?? "")?.[1];
+      return { orders: ((await res.json()) as { orders: string[] }).orders, next };
+    };
+    const ready = await newOrder(account, dns("cp.example.com"));
+    const dry = await newOrder(account, dns("cp.example.com"));
+    await acmePost(account.key, pathOf(dry.order.authorizations[0]!), { status: "deactivated" }, { kid: account.url });
+    const { orderUrl: valid } = await issue(account, ["cp.example.com"]);
+    const first = await list(pathOf(ordersUrl));
+    expect([...first.orders].sort()).toEqual([ready.url, valid].sort());
+    expect(first.next).toBeUndefined();
+    // 99 more unexpired ready orders (older), one invalid by status, one expired: 101 listable, so two pages.
+    const at = (i: number) => new Date(Date.now() - (i + 1) * 60_000).toISOString();
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const rows = Array.from({ length: 101 }, (_, i) => ({ id: `bulk${String(i).padStart(3, "0")}`, status: i === 99 ? "invalid" : "ready", expires: i === 100 ? at(0) : future, created: at(i) }));
+    await env.DB!.batch(
+      rows.map((r) =>
+        env.DB!.prepare("INSERT INTO acme_orders (id, account_id, status, identifiers, expires_at, created_at) VALUES (?, ?, ?, '[]', ?, ?)").bind(r.id, id, r.status, r.expires, r.created),
+      ),
+    );
+    const page1 = await list(pathOf(ordersUrl));
+    expect(page1.orders).toHaveLength(100);
+    expect(page1.next).toMatch(new RegExp(`^${ordersUrl}\\?cursor=`));
+    const page2 = await list(pathOf(page1.next!));
+    expect(page2.next).toBeUndefined();
+    const all = [...page1.orders, ...page2.orders];
+    expect(new Set(all).size).toBe(101);
+    expect(all).toEqual(expect.arrayContaining([ready.url, valid, `${BASE}/acme/order/bulk000`, `${BASE}/acme/order/bulk098`]));
+    expect(all).not.toContain(dry.url);
+    expect(all).not.toContain(`${BASE}/acme/order/bulk099`);
+    expect(all).not.toContain(`${BASE}/acme/order/bulk100`);
+    await expectAcmeProblem(await acmePost(account.key, `${pathOf(ordersUrl)}?cursor=x`, "", { kid: account.url }), 400, "malformed");
+  });
+
   it("rolls the key over (RFC 8555 §7.3.5); a key already taken is 409 with the holder's Location", async () => {
     const account = await register();
     const holder = await register();
@@ -394,6 +434,15 @@ describe("orders by policy", () => {
     await env.DB!.prepare("UPDATE acme_orders SET expires_at = ? WHERE id = ?").bind(new Date(Date.now() - SECOND).toISOString(), url.split("/").pop()).run();
     expect(((await (await acmePost(account.key, pathOf(url), "", { kid: account.url })).json()) as { status: string }).status).toBe("invalid");
     await expectAcmeProblem(await finalize(account, url, ["cp.example.com"]), 403, "orderNotReady");
+  });
+
+  it("answers an order in processing with Retry-After (RFC 8555 §7.4), and a ready one without", async () => {
+    const account = await register();
+    const { url, res } = await newOrder(account, dns("cp.example.com"));
+    expect(res.headers.get("Retry-After")).toBeNull();
+    await env.DB!.prepare("UPDATE acme_orders SET status = 'processing' WHERE id = ?").bind(url.split("/").pop()).run();
+    const polled = await acmePost(account.key, pathOf(url), "", { kid: account.url });
+    expect([polled.status, ((await polled.json()) as { status: string }).status, polled.headers.get("Retry-After")]).toEqual([200, "processing", "1"]);
   });
 
   it("requires POST-as-GET (an empty payload) to read an order", async () => {
@@ -587,6 +636,39 @@ describe("OIDC-bound accounts", () => {
     await expectProblem(await withEnv({ OIDC_TRUST: without })("/v1/acme/eab", { method: "POST", token: jwt }), 403, "insufficient_scope");
     const account = await register(jwt, withEnv({ OIDC_TRUST }));
     await expectAcmeProblem(await acmePost(account.key, pathOf(account.url), "", { kid: account.url }, withEnv({ OIDC_TRUST: without })), 403, "unauthorized");
+  });
+
+  it("refuses an OIDC-bound account once its policy name stands for another issuer and key source", async () => {
+    const account = await register(await trust.sign(k8sClaims("zone-b")), withEnv({ OIDC_TRUST }));
+    const other = await clusterKey("other");
+    const B = JSON.stringify([{ name: "zone-cp", issuer: "https://other.example.com", audience: "x", claims: { sub: "*" }, jwks: other.jwks, scopes: ["sign"], acme: true, allow: ["*.other.example.com"] }]);
+    const refused = await expectAcmeProblem((await newOrder(account, dns("cp.other.example.com"), {}, withEnv({ OIDC_TRUST: B }))).res, 403, "unauthorized");
+    expect(refused.detail).toMatch(/another issuer or other keys/);
+    // Same issuer, other keys (another cluster): refused too.
+    const sameIssuer = JSON.stringify((JSON.parse(OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, jwks: other.jwks })));
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, withEnv({ OIDC_TRUST: sameIssuer }))).res, 403, "unauthorized");
+    expect((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, withEnv({ OIDC_TRUST }))).res.status).toBe(201);
+  });
+
+  it("refuses an OIDC-bound account whose frozen sub or placeholder values the policy's claim conditions no longer admit", async () => {
+    const t = withEnv({ OIDC_TRUST });
+    const account = await register(await trust.sign(k8sClaims("zone-b")), t);
+    const narrowed = (claims: Record<string, string>) =>
+      withEnv({ OIDC_TRUST: JSON.stringify((JSON.parse(OIDC_TRUST) as Record<string, unknown>[]).map((p) => ({ ...p, claims: { ...(p["claims"] as object), ...claims } }))) });
+    const bySub = await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, narrowed({ sub: "system:serviceaccount:zone-a:*" }))).res, 403, "unauthorized");
+    expect(bySub.detail).toMatch(/"sub"/);
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, narrowed({ "/kubernetes.io/namespace": "zone-a" }))).res, 403, "unauthorized");
+    expect((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, narrowed({ "/kubernetes.io/namespace": "zone-*" }))).res.status).toBe(201);
+  });
+
+  it("refuses an OIDC binding recorded without the policy's issuer and key source", async () => {
+    const t = withEnv({ OIDC_TRUST });
+    const account = await register(await trust.sign(k8sClaims("zone-b")), t);
+    const id = account.url.split("/").pop()!;
+    const row = await env.DB!.prepare("SELECT binding FROM acme_accounts WHERE id = ?").bind(id).first<{ binding: string }>();
+    const { issuer: _issuer, key_source: _keySource, ...legacy } = JSON.parse(row!.binding) as Record<string, unknown>;
+    await env.DB!.prepare("UPDATE acme_accounts SET binding = ? WHERE id = ?").bind(JSON.stringify(legacy), id).run();
+    await expectAcmeProblem((await newOrder(account, dns("kuma-control-plane.zone-b.svc"), {}, t)).res, 403, "unauthorized");
   });
 });
 

@@ -7,7 +7,8 @@ import type { JWK } from "jose";
 import { jwkThumbprint, parseExternalBinding, verifyExternalBinding, verifyKeyChange, publicAccountJwk } from "../../pki/acme/jws.ts";
 import { AcmeProblem } from "../../pki/acme/problem.ts";
 import { eabHmacKey, randomId } from "../../pki/acme/secrets.ts";
-import type { AcmeAccountRecord, Principal } from "../../store/types.ts";
+import type { AcmeAccountRecord, AcmeStore, AuditLog, Principal } from "../../store/types.ts";
+import { auditEvent, type RequestMeta } from "../mint-leaf.ts";
 import type { AcmeContext } from "./context.ts";
 import { currentPrincipal } from "./principal.ts";
 
@@ -144,4 +145,17 @@ export async function changeKey(ctx: AcmeContext, account: AcmeAccountRecord, ac
 
 function algOf(jwk: JWK): string {
   return jwk.kty === "RSA" ? "RS256" : jwk.kty === "OKP" ? "EdDSA" : jwk.crv === "P-384" ? "ES384" : "ES256";
+}
+
+/**
+ * POST /v1/acme/accounts/{id}/deactivate: an operator cuts an account (RFC 8555 §7.3.6's end state).
+ * Audited (acme_deactivate, acme_account=<id>) when it changed the account; null for an unknown id.
+ */
+export async function deactivateByOperator(ctx: { store: AcmeStore; audit: AuditLog; now: Date; request: RequestMeta }, id: string): Promise<AcmeAccountRecord | null> {
+  const account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await ctx.store.account(id) : null;
+  if (!account) return null;
+  if (await ctx.store.deactivateAccount(id, ctx.now.toISOString())) {
+    await ctx.audit.append(auditEvent({ now: ctx.now, request: { ...ctx.request, acmeAccountId: id } }, "acme_deactivate", 200, null));
+  }
+  return (await ctx.store.account(id)) ?? account;
 }

@@ -15,7 +15,7 @@ import { describeCsrProblem, parseCsr } from "../../pki/csr.ts";
 import { normalizeNames } from "../../pki/names.ts";
 import { AccountChanged, LedgerWriteRefused, type AcmeFinalizeWrite, type AcmeOrderRecord, type CertificateRecord } from "../../store/types.ts";
 import type { CaSet } from "../../pki/certificate-authority.ts";
-import { issuerByFingerprint } from "../certificate-authority.ts";
+import { issuerOfRecord } from "../certificate-authority.ts";
 import type { AuthorityContext } from "../mint-leaf.ts";
 import { signCertificateRequest } from "../sign-csr.ts";
 import type { ActingAccount } from "./accounts.ts";
@@ -123,10 +123,14 @@ export async function finalizeOrder(authority: AuthorityContext, ctx: AcmeContex
   return { order: { ...view.order, status: "valid", certificate_serial: serial, csr_sha256: csrSha256 }, authorizations: view.authorizations };
 }
 
-/** RFC 8555 §7.4.2: the account's certificate (read with the account) as tls.crt (leaf, then the intermediates of the CA that signed it). */
-export function certificateChain(set: CaSet, acting: ActingAccount, record: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null): string {
+/**
+ * RFC 8555 §7.4.2: the account's certificate (read with the account) as tls.crt (leaf, then the intermediates
+ * of the CA that signed it). The CA is found by fingerprint or, after a re-certification (same subject and
+ * key, new certificate), by identity (issuerOfRecord), so an earlier leaf still downloads with its chain.
+ */
+export async function certificateChain(set: CaSet, acting: ActingAccount, record: Pick<CertificateRecord, "pem" | "issuer_fingerprint" | "acme_account_id"> | null): Promise<string> {
   if (!record || record.acme_account_id === null || record.acme_account_id === undefined) throw new AcmeProblem("malformed", "no such certificate", { status: 404 });
   if (record.acme_account_id !== acting.account.id) throw new AcmeProblem("unauthorized", "this certificate belongs to another account");
-  const issuer = issuerByFingerprint(set, record.issuer_fingerprint);
+  const issuer = await issuerOfRecord(set, record);
   return record.pem + (issuer?.chainPem ?? "");
 }

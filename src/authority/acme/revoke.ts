@@ -57,9 +57,15 @@ export async function revokeByAcme(ctx: { ledger: Ledger; now: Date; request: Re
   // The ledger's bytes, not just the serial: a forged certificate with a known serial proves nothing.
   if (!record || !stored || !timingSafeEqual(stored, der)) throw new AcmeProblem("malformed", "this server did not issue that certificate", { status: 404 });
 
+  let request = ctx.request;
   if (revoker.kind === "certificate-key") {
     const spki = await accountKeySpki(revoker.jwk);
     if (!spki || !timingSafeEqual(spki, parsed.value.spki)) throw new AcmeProblem("unauthorized", "the request is not signed by the certificate's key (RFC 8555 §7.6)");
+    // No principal acted: the holder of the certificate's key did. The audit row names the certificate's own
+    // principal (whoever obtained it, so filtering the trail by that token or policy shows the whole life of
+    // the certificate) with `by=certificate_key` saying how it was authorized. A reserved name instead
+    // could collide with an API token of that name (token names are free-form).
+    request = { ...ctx.request, tokenName: record.token_name, subject: record.principal_subject ?? null, acmeAccountId: undefined, auditDetail: "by=certificate_key" };
   } else {
     const { account, principal } = revoker.acting;
     if (record.acme_account_id !== account.id) {
@@ -73,7 +79,7 @@ export async function revokeByAcme(ctx: { ledger: Ledger; now: Date; request: Re
   // RFC 8555 §7.6: a certificate already revoked is alreadyRevoked, whatever the reason.
   if (record.revoked_at !== null) throw new AcmeProblem("alreadyRevoked", `the certificate was already revoked at ${record.revoked_at}`);
   try {
-    return (await recordRevocation(ctx, record, reason)).record;
+    return (await recordRevocation({ ...ctx, request }, record, reason)).record;
   } catch (e) {
     if (e instanceof Error && (e as { code?: string }).code === "already_revoked") throw new AcmeProblem("alreadyRevoked", "the certificate was revoked concurrently");
     throw e;

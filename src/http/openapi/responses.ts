@@ -120,6 +120,10 @@ export const AuditEvent = z
     path: z.string(),
     serial: z.string().nullable(),
     request_id: z.string(),
+    detail: z
+      .string()
+      .nullable()
+      .meta({ description: "What the event acted on beyond the serial: `acme_account=<id>` (the ACME account that obtained, revoked or was deactivated), `kid=<kid>` (an EAB credential, never its HMAC key), `by=certificate_key` (revoked with the certificate's own key)" }),
     count: z.number().int().min(1).meta({ description: "How many requests the event stands for: 1, or more for refusals without a principal, counted per client address, status, code and minute (the row keeps the first one's time, path and request id)" }),
   })
   .strict()

@@ -6,12 +6,13 @@
  */
 import { Hono } from "hono";
 import { looksLikeJwt } from "../../authority/authenticate.ts";
+import { deactivateByOperator } from "../../authority/acme/accounts.ts";
 import { createEab } from "../../authority/acme/eab.ts";
 import { ApiError } from "../../errors.ts";
 import { sha256Hex, utf8 } from "../../pki/bytes.ts";
 import { acmeKeysFor } from "../../store/acme-keys.ts";
 import type { AcmeAccountRecord } from "../../store/types.ts";
-import { requireConfig, requireStores } from "../context.ts";
+import { requestMeta, requireConfig, requireStores } from "../context.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { lazySchema, z } from "../zod.ts";
 import { decodeCursor, encodeCursor } from "./ledger.ts";
@@ -45,7 +46,7 @@ export function accountSummary(base: string, a: AcmeAccountRecord) {
 export const acmeApiRoutes = new Hono<AppEnv>()
   .post("/v1/acme/eab", requireScope("sign"), async (c) => {
     const config = requireConfig(c);
-    const { acme } = requireStores(c);
+    const { acme, audit } = requireStores(c);
     const storeKey = c.get("deps").storeKey;
     // A malformed STORE_KEY gets the configuration layer's message (what is wrong with it), not "needs STORE_KEY".
     if (typeof storeKey === "string") throw new ApiError("config_invalid", storeKey);
@@ -55,7 +56,7 @@ export const acmeApiRoutes = new Hono<AppEnv>()
     // An API token is bound by its hash, so rotating the token (same name, new secret) ends the accounts made with it.
     const tokenSha256 = looksLikeJwt(credential) ? null : await sha256Hex(utf8(credential));
     const eab = await createEab(
-      { store: acme, keys: await keysPromise, now: c.get("now"), eabTtlSeconds: config.acme.eabTtlSeconds, oidcAccountTtlSeconds: config.acme.oidcAccountTtlSeconds, trust: c.get("deps").oidcTrust },
+      { store: acme, audit, request: requestMeta(c), keys: await keysPromise, now: c.get("now"), eabTtlSeconds: config.acme.eabTtlSeconds, oidcAccountTtlSeconds: config.acme.oidcAccountTtlSeconds, trust: c.get("deps").oidcTrust },
       c.get("principal"),
       tokenSha256,
     );
@@ -77,11 +78,9 @@ export const acmeApiRoutes = new Hono<AppEnv>()
     return c.json({ accounts: page.map((a) => accountSummary(base, a)), next_cursor: rows.length > limit && last ? encodeCursor({ created_at: last.created_at, id: last.id }) : null });
   })
   .post("/v1/acme/accounts/:id/deactivate", requireScope("admin"), async (c) => {
-    const { acme } = requireStores(c);
+    const { acme, audit } = requireStores(c);
     const id = c.req.param("id");
-    const account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await acme.account(id) : null;
-    if (!account) throw new ApiError("not_found", `no ACME account ${JSON.stringify(id.slice(0, 64))}`);
-    await acme.deactivateAccount(id, c.get("now").toISOString());
-    const after = (await acme.account(id)) ?? account;
+    const after = await deactivateByOperator({ store: acme, audit, now: c.get("now"), request: requestMeta(c) }, id);
+    if (!after) throw new ApiError("not_found", `no ACME account ${JSON.stringify(id.slice(0, 64))}`);
     return c.json(accountSummary(baseUrl(c), after));
   });

@@ -146,7 +146,9 @@ const FROM_API: Record<ErrorCode, AcmeErrorType> = {
 function toProblem(e: unknown, requestId: string): AcmeProblem {
   if (e instanceof AcmeProblem) return e;
   if (e instanceof ApiError) {
-    return new AcmeProblem(FROM_API[e.code], e.detail ?? e.message, { status: e.status, ...(e.options.headers ? { headers: e.options.headers } : {}) });
+    // edgeca's stable `code` rides along (as on /acme/renewal-info): e.g. config_invalid tells an operator
+    // that a setting is wrong, which serverInternal alone does not.
+    return new AcmeProblem(FROM_API[e.code], e.detail ?? e.message, { status: e.status, extensions: { code: e.code }, ...(e.options.headers ? { headers: e.options.headers } : {}) });
   }
   console.error(JSON.stringify({ level: "error", request_id: requestId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   return new AcmeProblem("serverInternal", `an internal error occurred; quote request id ${requestId} when reporting it`);
@@ -221,7 +223,8 @@ async function verifyPost(a: Acme, keyBy: "kid" | "jwk" | "either", o: { preload
     throw new AcmeProblem("malformed", "the request body is not JSON");
   }
   const jws = parseFlattenedJws(json);
-  const requestUrl = url(a, a.c.req.path);
+  // RFC 8555 §6.4: the URL the request is directed to, query included (the orders list's rel="next" pages).
+  const requestUrl = url(a, a.c.req.path + new URL(a.c.req.url).search);
   checkRequestHeader(jws.header, requestUrl, keyBy);
   const nonce = jws.header.nonce;
   if (nonce === undefined) throw new AcmeProblem("badNonce", "the JWS has no nonce (RFC 8555 §6.5)");
@@ -327,6 +330,16 @@ function orderJson(a: Acme, view: OrderView) {
   };
 }
 
+/**
+ * An order's response headers: its Location, and Retry-After while it is processing (RFC 8555 §7.4: the
+ * client polls the order; 1 s because a certificate is signed and recorded within one request here).
+ */
+function orderHeaders(a: Acme, view: OrderView): Record<string, string> {
+  const h: Record<string, string> = { Location: url(a, `/acme/order/${view.order.id}`) };
+  if (orderStatus(view, a.ctx.now) === "processing") h["Retry-After"] = "1";
+  return h;
+}
+
 function authorizationJson(a: Acme, z: AcmeAuthorizationRecord) {
   return {
     identifier: z.identifier,
@@ -383,9 +396,27 @@ const accountOrders = (id: string): Handler => async (a) => {
   postAsGet(v);
   const acting = requireAccount(v);
   if (acting.account.id !== id) throw new AcmeProblem("unauthorized", "these are another account's orders");
-  const ids = await a.ctx.store.ordersOf(id, MAX_LISTED_ORDERS);
-  return respond(a, 200, { orders: ids.map((o) => url(a, `/acme/order/${o}`)) });
+  // RFC 8555 §7.1.2.1: "The server SHOULD include pending orders and SHOULD NOT include orders that are
+  // invalid"; it "MAY return an incomplete list, along with a Link header field with a "next" link relation".
+  const after = orderCursor(a.c.req.query("cursor"));
+  const rows = await a.ctx.store.ordersOf(id, MAX_LISTED_ORDERS + 1, a.ctx.now.toISOString(), after);
+  const page = rows.slice(0, MAX_LISTED_ORDERS);
+  const last = page[page.length - 1];
+  const extra: Record<string, string> =
+    rows.length > MAX_LISTED_ORDERS && last
+      ? { Link: `<${url(a, "/acme/directory")}>;rel="index", <${url(a, `/acme/account/${id}/orders?cursor=${Date.parse(last.created_at)}.${last.id}`)}>;rel="next"` }
+      : {};
+  return respond(a, 200, { orders: page.map((o) => url(a, `/acme/order/${o.id}`)) }, extra);
 };
+
+/** The position after which an orders page starts (`<created_at in ms>.<order id>`, from our own rel="next" link). */
+function orderCursor(raw: string | undefined): { created_at: string; id: string } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d{1,15})\.([A-Za-z0-9_-]{1,64})$/.exec(raw);
+  const ms = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isFinite(ms) || ms > 8.64e15) throw new AcmeProblem("malformed", "cursor is not one this server's orders list gave (follow its Link rel=\"next\")");
+  return { created_at: new Date(ms).toISOString(), id: m[2]! };
+}
 
 const keyChange: Handler = async (a) => {
   const v = await verifyPost(a, "kid");
@@ -422,7 +453,7 @@ const orderResource = (id: string): Handler => async (a) => {
   const v = await verifyPost(a, "kid", { preload: { order: id }, fast: true });
   postAsGet(v);
   const view = preloadedOrder(v, requireAccount(v).account);
-  return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
+  return respond(a, 200, orderJson(a, view), orderHeaders(a, view));
 };
 
 const finalize = (id: string): Handler => async (a) => {
@@ -434,7 +465,7 @@ const finalize = (id: string): Handler => async (a) => {
   const authority = await authorityContext(a.c);
   ORDERS.delete(id);
   const view = await finalizeOrder(authority, a.ctx, acting, own, payloadJson(v.payload));
-  return respond(a, 200, orderJson(a, view), { Location: url(a, `/acme/order/${id}`) });
+  return respond(a, 200, orderJson(a, view), orderHeaders(a, view));
 };
 
 const authorization = (id: string): Handler => async (a) => {
@@ -447,7 +478,7 @@ const certificate = (serial: string): Handler => async (a) => {
   const v = await verifyPost(a, "kid", { preload: { certificate: serial }, fast: true });
   postAsGet(v);
   const set = await requireCaSet(a.c.get("deps").caMaterial, a.ctx.now);
-  const chain = certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
+  const chain = await certificateChain(set, requireAccount(v), v.loaded && "certificate" in v.loaded ? v.loaded.certificate : null);
   return respond(a, 200, chain);
 };
 
@@ -455,10 +486,11 @@ const revokeCert: Handler = async (a) => {
   const v = await verifyPost(a, "either");
   if (v.acting) await limit(a, v.acting.principal);
   const revoker = v.acting ? { kind: "account" as const, acting: v.acting } : { kind: "certificate-key" as const, jwk: v.jwk! };
-  // Revoked with the certificate's own key, nobody's principal acted: the audit names the means instead.
+  // The audit row names the revoking account (acme_account=<id>); revoked with the certificate's own key,
+  // revokeByAcme names the certificate's principal and the means (by=certificate_key).
   const meta: RequestMeta = v.acting
     ? { ...requestMeta(a.c), acmeAccountId: v.acting.account.id }
-    : { requestId: a.c.get("requestId"), tokenName: "acme-certificate-key", subject: null, clientAddress: clientAddress(a.c), method: a.c.req.method, path: a.c.req.path };
+    : { requestId: a.c.get("requestId"), tokenName: "", subject: null, clientAddress: clientAddress(a.c), method: a.c.req.method, path: a.c.req.path };
   await revokeByAcme({ ledger: requireStores(a.c).ledger, now: a.ctx.now, request: meta }, revoker, payloadJson(v.payload));
   return respond(a, 200, null);
 };
@@ -522,8 +554,11 @@ export async function handleAcme(c: C): Promise<Response> {
   const keys = keysPromise ? await keysPromise : null;
   try {
     await limitClient(c);
-    if (typeof config === "string") throw new AcmeProblem("serverInternal", config, { status: 503 });
-    if (!keys) throw new AcmeProblem("serverInternal", "ACME needs STORE_KEY (32 random bytes, base64) to sign nonces and derive EAB keys; `npm start` creates one", { status: 503 });
+    // Configuration errors are the configuration layer's messages, as config_invalid (503, serverInternal on the wire).
+    if (typeof config === "string") throw new ApiError("config_invalid", config);
+    // A malformed STORE_KEY gets what is wrong with it, not "needs STORE_KEY".
+    if (typeof deps.storeKey === "string") throw new ApiError("config_invalid", deps.storeKey);
+    if (!keys) throw new ApiError("config_invalid", "ACME needs STORE_KEY (32 random bytes, base64) to sign nonces and derive EAB keys; `npm start` creates one");
     const stores = requireStores(c);
     const found = route(c.req.path);
     if (!found) throw new AcmeProblem("malformed", `no ACME resource at ${c.req.path.slice(0, 128)}`, { status: 404 });

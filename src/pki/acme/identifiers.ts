@@ -3,7 +3,7 @@
  * certifies, and the finalize rule that a CSR asks for exactly the order's
  * names (RFC 8555 §7.4). Pure.
  */
-import { normalizeName, type SubjectName } from "../names.ts";
+import { describeNameProblem, normalizeName, type SubjectName } from "../names.ts";
 import { AcmeProblem, type Subproblem } from "./problem.ts";
 
 export interface Identifier {
@@ -44,8 +44,13 @@ export function parseIdentifiers(raw: unknown): SubjectName[] {
       sub.push({ type: "malformed", detail: `${JSON.stringify(o.value.slice(0, 256))}: an IP address must be an identifier of type "ip" (RFC 8738)`, identifier: { type: "dns", value: o.value.slice(0, 256) } });
       continue;
     }
+    // A value the hostname rules refuse gets their message, which names the character or part to remove (a URL, a port, white space).
+    if (!n.ok) {
+      sub.push({ type: "rejectedIdentifier", detail: describeNameProblem({ ...n.error, name: o.value.slice(0, 256) }), identifier: { type: o.type, value: o.value.slice(0, 256) } });
+      continue;
+    }
     // RFC 8738 §3: an ip identifier is an address in its textual form; a dns identifier is never one (RFC 8555 §7.1.4).
-    if (!n.ok || n.value.kind !== o.type || (o.type === "ip" && o.value.startsWith("["))) {
+    if (n.value.kind !== o.type || (o.type === "ip" && o.value.startsWith("["))) {
       sub.push({ type: "rejectedIdentifier", detail: `${JSON.stringify(o.value.slice(0, 256))} is not a valid ${o.type} identifier`, identifier: { type: o.type, value: o.value.slice(0, 256) } });
       continue;
     }
@@ -56,8 +61,8 @@ export function parseIdentifiers(raw: unknown): SubjectName[] {
   }
   if (sub.length > 0) {
     const type = sub.every((s) => s.type === "unsupportedIdentifier") ? "unsupportedIdentifier" : sub.every((s) => s.type === "malformed") ? "malformed" : "rejectedIdentifier";
-    // malformed says what to fix at the top level: lego prints only the top-level detail.
-    const detail = type === "malformed" ? sub.map((s) => s.detail).join("; ") : `${sub.length} identifier(s) cannot be certified`;
+    // The top level says what to fix too: lego prints only the top-level detail.
+    const detail = type === "malformed" ? sub.map((s) => s.detail).join("; ") : `${sub.length} identifier(s) cannot be certified: ${sub.map((s) => s.detail).join("; ")}`;
     throw new AcmeProblem(type, detail, { subproblems: sub });
   }
   return names;
