@@ -12,6 +12,7 @@ import { AcmeProblem } from "../../pki/acme/problem.ts";
 import { parseCertId } from "../../pki/ari.ts";
 import { fromBase64, sha256Hex, timingSafeEqual } from "../../pki/bytes.ts";
 import { describeCsrProblem, parseCsr } from "../../pki/csr.ts";
+import { encodePem } from "../../pki/pem.ts";
 import { normalizeNames } from "../../pki/names.ts";
 import { AccountChanged, LedgerWriteRefused, type AcmeFinalizeWrite, type AcmeOrderRecord, type CertificateRecord } from "../../store/types.ts";
 import type { CaSet } from "../../pki/certificate-authority.ts";
@@ -132,5 +133,10 @@ export async function certificateChain(set: CaSet, acting: ActingAccount, record
   if (!record || record.acme_account_id === null || record.acme_account_id === undefined) throw new AcmeProblem("malformed", "no such certificate", { status: 404 });
   if (record.acme_account_id !== acting.account.id) throw new AcmeProblem("unauthorized", "this certificate belongs to another account");
   const issuer = await issuerOfRecord(set, record);
-  return record.pem + (issuer?.chainPem ?? "");
+  if (!issuer) return record.pem;
+  // RFC 8555 §7.4.2: the end-entity certificate, then the chain "toward" the root; a self-signed root may be
+  // part of it. tls.crt leaves the root out, but when the root itself issued there would be no chain at all,
+  // and certbot refuses a download of one certificate ("failed to parse fullchain into cert and chain: less
+  // than 2 certificates in chain"), which is what `npm start`'s development CA gives: send the issuing root then.
+  return record.pem + (issuer.chainPem || encodePem("CERTIFICATE", issuer.der));
 }
