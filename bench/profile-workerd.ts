@@ -10,8 +10,8 @@
 import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
-import WebSocket from "ws";
 import { createTestAuthority } from "../test/helpers/test-authority.ts";
+import { connectInspector } from "./inspector.ts";
 
 const [script, path = "/", countArg = "20", out = "/tmp/workerd.cpuprofile"] = process.argv.slice(2);
 if (!script) throw new Error("usage: profile-workerd <module.js> <path> [requests] [out]");
@@ -30,17 +30,8 @@ const mf = new Miniflare({
 });
 const origin = (await mf.ready).origin;
 await (await fetch(origin + path)).text();
-const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
-const target = targets.find((t) => t.title.includes("profiled")) ?? targets[0]!;
-const ws = new WebSocket(target.webSocketDebuggerUrl);
-await new Promise((r) => ws.once("open", r));
-let id = 0;
-const pending = new Map<number, (v: unknown) => void>();
-ws.on("message", (m) => {
-  const msg = JSON.parse(String(m)) as { id?: number; result?: unknown };
-  if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-});
-const send = (method: string, params: object = {}) => new Promise<any>((r) => { const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+// The worker's own isolate is titled after its name; fall back to any target.
+const { send, close } = await connectInspector(inspectorPort, (t) => t.includes("profiled")).catch(() => connectInspector(inspectorPort, () => true));
 await send("Profiler.enable");
 await send("Profiler.setSamplingInterval", { interval: 50 });
 await send("Profiler.start");
@@ -48,5 +39,5 @@ for (let i = 0; i < Number(countArg); i++) await (await fetch(origin + path)).te
 const { profile } = await send("Profiler.stop");
 writeFileSync(out, JSON.stringify(profile));
 console.log(`wrote ${out}`);
-ws.close();
+close();
 await mf.dispose();

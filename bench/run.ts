@@ -114,24 +114,8 @@ async function startMiniflare(options: ConstructorParameters<typeof Miniflare>[0
  * profile is its sampled time minus idle: the CPU that isolate spent.
  */
 async function startProfiler(port: number, title: RegExp): Promise<{ start(): Promise<void>; stop(): Promise<{ profile: unknown; busyMs: number }>; close(): void }> {
-  const { default: WebSocket } = await import("ws");
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
-  const target = targets.find((t) => title.test(t.title));
-  if (!target) throw new Error(`no inspector target ${title}: ${targets.map((t) => t.title).join(", ")}`);
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((r) => ws.once("open", r));
-  let id = 0;
-  const pending = new Map<number, (v: unknown) => void>();
-  ws.on("message", (m) => {
-    const msg = JSON.parse(String(m)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-  });
-  const send = (method: string, params: object = {}) =>
-    new Promise<{ profile?: { nodes: { id: number; callFrame: { functionName: string } }[]; samples: number[]; timeDeltas: number[] } }>((r) => {
-      const i = ++id;
-      pending.set(i, r as (v: unknown) => void);
-      ws.send(JSON.stringify({ id: i, method, params }));
-    });
+  const { connectInspector } = await import("./inspector.ts");
+  const { send, close } = await connectInspector(port, (t) => title.test(t));
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
   return {
@@ -145,7 +129,7 @@ async function startProfiler(port: number, title: RegExp): Promise<{ start(): Pr
       });
       return { profile, busyMs: busy / 1000 };
     },
-    close: () => ws.close(),
+    close,
   };
 }
 
